@@ -1,0 +1,47 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test lint format migrate install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: install, migrate the local SQLite database, serve on http://127.0.0.1:5000
+run: export APP_ENV ?= development
+run: install migrate
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## migrate: bring the database named by DATABASE_URL (default: instance/pto.sqlite3) up to date
+migrate: export APP_ENV ?= development
+migrate: install
+	$(BIN)/flask db upgrade
+
+## test: lint, then the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
+test: install-dev lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,107 @@
+"""flask-smorest set up for this API: strict JSON bodies, one error shape, paginated lists."""
+
+import json
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import flask_smorest
+import marshmallow as ma
+from flask import request
+from sqlalchemy import func, select
+from webargs import core
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.routing import IntegerConverter
+
+import errors
+from models import db
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
+PAGE_HEADERS = {
+    "X-Total-Count": {"description": "Number of items on all pages", "schema": {"type": "integer"}},
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages",
+        "schema": {"type": "string"},
+    },
+}
+
+
+class StrictParser(FlaskParser):
+    """Reads bodies as JSON objects with exact numbers, and refuses unknown query parameters too.
+
+    A mistyped filter (``?employe_id=3``) must fail loudly, not quietly return every row.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+
+    def _raw_load_json(self, req):
+        body = req.get_data(cache=True)
+        if not body:
+            return core.missing
+        if not req.is_json:
+            raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+        try:
+            # Decimal keeps 0.1 exact and turns NaN/Infinity into values the Hours field refuses.
+            data = json.loads(body, parse_float=Decimal, parse_constant=Decimal)
+        except ValueError:
+            raise BadRequest("The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise BadRequest("The JSON body must be an object.")
+        return data
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = errors.ErrorSchema
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+class PageArgs(ma.Schema):
+    """``?page=`` and ``?per_page=``, shared by every list."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
+    per_page = ma.fields.Integer(
+        load_default=DEFAULT_PER_PAGE, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+
+
+def paginate(statement, args):
+    """Run one page of ``statement``; return its rows and the X-Total-Count and Link headers."""
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
+
+
+def _link_header(page, per_page, total):
+    last = max(1, -(-total // per_page))
+    pages = {"first": 1, "last": last}
+    if page > 1:
+        pages["prev"] = min(page - 1, last)
+    if page < last:
+        pages["next"] = page + 1
+    query = request.args.to_dict(flat=False)
+    links = []
+    for rel, number in pages.items():
+        query.update(page=[str(number)], per_page=[str(per_page)])
+        links.append(f'<{request.base_url}?{urlencode(query, doseq=True)}>; rel="{rel}"')
+    return ", ".join(links)
+
+
+class IdConverter(IntegerConverter):
+    """``<id:...>`` path segments: positive and within the database's integer range, so a huge id is a 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+    @staticmethod
+    def openapi_schema(_converter):
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}

@@ -1,0 +1,47 @@
+"""create_app(): config, database, API and its blueprints, error handlers — the table of contents."""
+
+from flask import Flask
+from flask_migrate import Migrate
+
+import auth
+import config
+import database
+import employees
+import errors
+import health
+import pto
+import users
+from api import Api, IdConverter
+from models import db
+
+migrate = Migrate()
+
+
+def create_app(test_config=None):
+    """Build the PTO Tracker app from the environment (plus ``test_config`` in tests)."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    config.load(app, test_config)
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False  # /employees/1/ is /employees/1, without a redirect
+    app.url_map.converters["id"] = IdConverter
+    register_extensions(app)
+    register_api(app)
+    errors.register_error_handlers(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    auth.jwt.init_app(app)
+
+
+def register_api(app):
+    api = Api(app)
+    api.register_converter(IdConverter, IdConverter.openapi_schema)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for module in (auth, users, employees, pto, health):
+        api.register_blueprint(module.blp)

@@ -1,0 +1,175 @@
+"""/register, /login, /refresh, /logout and /me; the JWT manager and its loaders."""
+
+import uuid
+from functools import cache
+
+from flask import current_app, url_for
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    current_user,
+    get_jwt,
+    jwt_required,
+)
+from sqlalchemy import bindparam, func, select, update
+from werkzeug.exceptions import Conflict, Unauthorized
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from api import Blueprint
+from database import lock_table_for_writes
+from errors import error_response
+from models import LoginSession, User, db, utcnow
+from schemas import LoginIn, MessageOut, RegisterIn, TokenOut, UserOut
+
+blp = Blueprint("auth", __name__, description="Accounts and sessions")
+jwt = JWTManager()
+
+# One statement answers both questions on every request: is this session live, and who is it.
+_LIVE_SESSION_USER = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.id == bindparam("session_id"), LoginSession.revoked_at.is_(None))
+)
+_REVOKE_SESSION = (
+    update(LoginSession)
+    .where(LoginSession.id == bindparam("session_id"), LoginSession.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
+class BadCredentials(Unauthorized):
+    description = "Unknown username or wrong password."
+
+
+class UsernameTaken(Conflict):
+    description = "That username is already taken."
+
+
+@jwt.user_lookup_loader
+def load_session_user(_jwt_header, jwt_data):
+    """Return the caller when their token's session is still live, else None (a 401)."""
+    session_id = jwt_data.get("sid")
+    if not isinstance(session_id, str):
+        return None
+    return db.session.execute(_LIVE_SESSION_USER, {"session_id": session_id}).scalar_one_or_none()
+
+
+def _token_error(message):
+    def callback(*_args):
+        return error_response(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+    return callback
+
+
+jwt.unauthorized_loader(_token_error("Missing bearer token: send Authorization: Bearer <access_token>."))
+jwt.invalid_token_loader(lambda reason: _token_error(f"Invalid token: {reason}.")())
+jwt.expired_token_loader(_token_error("The token has expired; refresh it or log in again."))
+jwt.revoked_token_loader(_token_error("This session has ended; log in again."))
+jwt.user_lookup_error_loader(_token_error("This session has ended; log in again."))
+jwt.needs_fresh_token_loader(_token_error("A fresh login is required."))
+jwt.token_verification_failed_loader(_token_error("Invalid token."))
+
+
+def hash_password(password):
+    """A slow, salted hash of ``password``."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _decoy_hash(method):
+    # Checked against when the username is unknown, so both failures take the same time.
+    return generate_password_hash(uuid.uuid4().hex, method=method)
+
+
+def authenticate(username, password):
+    """Return the user with these credentials, or raise the same 401 for any mismatch."""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    stored_hash = user.password_hash if user else _decoy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    if not check_password_hash(stored_hash, password) or user is None:
+        raise BadCredentials()
+    return user
+
+
+def start_session(user):
+    """Open a login session for ``user`` and return its tokens."""
+    config = current_app.config
+    session = LoginSession(
+        id=uuid.uuid4().hex, user_id=user.id, expires_at=utcnow() + config["JWT_REFRESH_TOKEN_EXPIRES"]
+    )
+    db.session.add(session)
+    claims = {"sid": session.id}
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": int(config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+
+
+def _role_for_new_user():
+    """The first user of an empty database is the admin; everyone after is an employee."""
+    if db.session.scalar(select(User.id).limit(1)) is None:
+        # Two simultaneous first registrations must not both become admin.
+        lock_table_for_writes(User)
+        if db.session.scalar(select(User.id).limit(1)) is None:
+            return "admin"
+    return "employee"
+
+
+@blp.post("/register")
+@blp.arguments(RegisterIn)
+@blp.response(201, UserOut)
+def register(data):
+    """Create an account; the first account of a new install is the admin."""
+    taken = select(User.id).where(func.lower(User.username) == data["username"].lower())
+    if db.session.scalar(taken) is not None:
+        raise UsernameTaken()
+    user = User(
+        username=data["username"],
+        password_hash=hash_password(data["password"]),
+        role=_role_for_new_user(),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user, {"Location": url_for("users.get_user", user_id=user.id)}
+
+
+@blp.post("/login")
+@blp.arguments(LoginIn)
+@blp.response(200, TokenOut)
+def login(data):
+    """Exchange a username and password for an access token and a refresh token."""
+    user = authenticate(data["username"], data["password"])
+    tokens = start_session(user)
+    db.session.commit()
+    return tokens
+
+
+@blp.post("/refresh")
+@jwt_required(refresh=True)
+@blp.response(200, TokenOut)
+def refresh():
+    """Exchange a refresh token for a new access token in the same session."""
+    token = create_access_token(identity=str(current_user.id), additional_claims={"sid": get_jwt()["sid"]})
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {"access_token": token, "token_type": "Bearer", "expires_in": int(lifetime.total_seconds())}
+
+
+@blp.post("/logout")
+@jwt_required(verify_type=False)
+@blp.response(200, MessageOut)
+def logout():
+    """End the caller's session: its access and refresh tokens stop working everywhere."""
+    db.session.execute(_REVOKE_SESSION, {"session_id": get_jwt()["sid"], "now": utcnow()})
+    db.session.commit()
+    return {"message": "Logged out."}
+
+
+@blp.get("/me")
+@jwt_required()
+@blp.response(200, UserOut)
+def me():
+    """Show the caller's account."""
+    return current_user

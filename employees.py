@@ -1,0 +1,150 @@
+"""/employees: the people whose PTO is tracked, their balances, and the ledger behind them."""
+
+from datetime import UTC, datetime
+
+from flask import url_for
+from flask_jwt_extended import current_user, jwt_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import Conflict, NotFound
+
+import ledger
+from api import PAGE_HEADERS, Blueprint, paginate
+from models import Employee, db, utcnow
+from schemas import (
+    AsOfArgs,
+    BalanceIn,
+    BalanceOut,
+    EmployeeIn,
+    EmployeeOut,
+    EmployeePatchIn,
+    EmployeeQuery,
+    LedgerLineOut,
+    LedgerQuery,
+)
+
+blp = Blueprint("employees", __name__, url_prefix="/employees", description="Employees and their balances")
+
+
+class EmployeeArchived(Conflict):
+    description = "The employee is archived; restore is not supported, so create a new record."
+
+
+def get_employee_or_404(employee_id, with_entries=False):
+    """Load an employee by id (archived ones too: their history is kept), or raise 404."""
+    options = [selectinload(Employee.pto_entries)] if with_entries else []
+    employee = db.session.get(Employee, employee_id, options=options)
+    if employee is None:
+        raise NotFound("No employee with that id.")
+    return employee
+
+
+def get_active_employee_or_404(employee_id):
+    """Load an employee whose balance may still change: 404 if unknown, 409 if archived."""
+    employee = get_employee_or_404(employee_id)
+    if employee.archived:
+        raise EmployeeArchived()
+    return employee
+
+
+@blp.get("")
+@jwt_required()
+@blp.arguments(EmployeeQuery, location="query")
+@blp.response(200, EmployeeOut(many=True), headers=PAGE_HEADERS)
+def list_employees(args):
+    """List employees with their PTO entries, a page at a time (archived ones with ?archived=true)."""
+    archived = Employee.archived_at.is_not(None) if args["archived"] else Employee.archived_at.is_(None)
+    statement = (
+        select(Employee).where(archived).order_by(Employee.id).options(selectinload(Employee.pto_entries))
+    )
+    return paginate(statement, args)
+
+
+@blp.post("")
+@jwt_required()
+@blp.arguments(EmployeeIn)
+@blp.response(201, EmployeeOut)
+def create_employee(data):
+    """Add an employee; their starting hours become the opening ledger line."""
+    employee = Employee(name=data["name"])
+    db.session.add(employee)
+    ledger.open_balance(employee, data["hours_balance"], current_user.id)
+    db.session.commit()
+    return employee, {"Location": url_for("employees.get_employee", employee_id=employee.id)}
+
+
+@blp.get("/<id:employee_id>")
+@jwt_required()
+@blp.response(200, EmployeeOut)
+def get_employee(employee_id):
+    """Show one employee with their PTO entries."""
+    return get_employee_or_404(employee_id, with_entries=True)
+
+
+@blp.put("/<id:employee_id>")
+@jwt_required()
+@blp.arguments(BalanceIn)
+@blp.response(200, EmployeeOut)
+def set_employee_balance(data, employee_id):
+    """Set the balance (the tutorial's PUT); the ledger records the difference as an adjustment."""
+    employee = get_active_employee_or_404(employee_id)
+    ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
+    db.session.commit()
+    return get_employee_or_404(employee_id, with_entries=True)
+
+
+@blp.patch("/<id:employee_id>")
+@jwt_required()
+@blp.arguments(EmployeePatchIn)
+@blp.response(200, EmployeeOut)
+def update_employee(data, employee_id):
+    """Change an employee's name and/or balance."""
+    employee = get_active_employee_or_404(employee_id)
+    if "name" in data:
+        employee.name = data["name"]
+    if "hours_balance" in data:
+        ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
+    db.session.commit()
+    return get_employee_or_404(employee_id, with_entries=True)
+
+
+@blp.delete("/<id:employee_id>")
+@jwt_required()
+@blp.response(204)
+def archive_employee(employee_id):
+    """Archive an employee: hidden from lists, history and ledger kept."""
+    employee = get_employee_or_404(employee_id)
+    if not employee.archived:
+        employee.archived_at = utcnow()
+        db.session.commit()
+
+
+@blp.get("/<id:employee_id>/ledger")
+@jwt_required()
+@blp.arguments(LedgerQuery, location="query")
+@blp.response(200, LedgerLineOut(many=True), headers=PAGE_HEADERS)
+def list_ledger(args, employee_id):
+    """List the ledger lines that explain an employee's balance, oldest first."""
+    get_employee_or_404(employee_id)
+    return paginate(ledger.lines(employee_id, args.get("as_of")), args)
+
+
+@blp.get("/<id:employee_id>/balance")
+@jwt_required()
+@blp.arguments(AsOfArgs, location="query")
+@blp.response(200, BalanceOut)
+def get_balance(args, employee_id):
+    """Show an employee's balance now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
+    employee = get_employee_or_404(employee_id)
+    as_of = args.get("as_of")
+    if as_of is None:
+        return {
+            "employee_id": employee.id,
+            "as_of": datetime.now(UTC).date(),
+            "hours_balance": employee.hours_balance,
+        }
+    return {
+        "employee_id": employee.id,
+        "as_of": as_of,
+        "hours_balance": ledger.balance_as_of(employee.id, as_of),
+    }

@@ -1,0 +1,91 @@
+"""One JSON error shape for every failure: HTTP, validation, token and database errors."""
+
+import http
+
+import marshmallow as ma
+from flask import current_app, jsonify
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+RETRY_AFTER_SECONDS = 5
+
+
+class ErrorSchema(ma.Schema):
+    """The body of every error response."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    name = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        metadata={"description": "Messages per field, only when fields are at fault"},
+    )
+
+
+def error_response(code, message, errors=None, headers=None):
+    """Build the JSON error response every failure uses."""
+    body = {"code": code, "name": http.HTTPStatus(code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    response.headers.update(headers or {})
+    return response
+
+
+def register_error_handlers(app):
+    """Answer database and unexpected errors in the JSON shape (HTTP errors go through the Api)."""
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
+    app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def handle_http_exception(error):
+    """Render a werkzeug HTTPException (including webargs validation aborts) as JSON."""
+    data = getattr(error, "data", None) or {}
+    errors = _field_errors(data.get("messages"))
+    if errors:
+        message = "Invalid input: " + ", ".join(errors) + "."
+    else:
+        message = data.get("message") or error.description
+    headers = {
+        name: value
+        for name, value in error.get_headers()
+        if name.lower() not in ("content-type", "content-length")
+    }
+    headers.update(data.get("headers") or {})
+    return error_response(error.code, message, errors, headers)
+
+
+def _field_errors(messages):
+    """Flatten webargs' ``{"json": {...}, "query": {...}}`` into one ``{field: [...]}``."""
+    errors = {}
+    for location_errors in (messages or {}).values():
+        if isinstance(location_errors, dict):
+            errors.update(location_errors)
+        else:
+            errors.setdefault("_schema", []).extend(location_errors)
+    return errors
+
+
+def _database_unavailable(error):
+    current_app.logger.warning("database unavailable: %s", error.__class__.__name__)
+    return error_response(
+        503,
+        "The database is unavailable or busy; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _integrity_error(error):
+    current_app.logger.warning("integrity error: %s", error.orig)
+    return error_response(409, "The request conflicts with data already stored.")
+
+
+def _unexpected_error(error):
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    current_app.logger.exception("unhandled error")
+    return error_response(500, "An unexpected error occurred; it has been logged.")

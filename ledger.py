@@ -1,0 +1,112 @@
+"""The only code that moves hours: an atomic balance change and its ledger line, in one transaction."""
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import bindparam, func, select, update
+from werkzeug.exceptions import Conflict
+
+from models import Employee, Hours, LedgerLine, db
+
+_delta = bindparam("delta", type_=Hours)
+# Rounded in SQL: SQLite keeps NUMERIC as REAL, and 0.3 - 0.1 - 0.1 - 0.1 must reach exactly 0.
+_new_balance = func.round(Employee.hours_balance + _delta, 2)
+
+# Built once: these run on every balance change. Each is one atomic statement, so concurrent
+# requests queue on the row (PostgreSQL) or the write lock (SQLite) and none is lost.
+_CHANGE_BALANCE = (
+    update(Employee)
+    .where(Employee.id == bindparam("employee_id"))
+    .values(hours_balance=_new_balance)
+    .returning(Employee.hours_balance)
+)
+_CHANGE_BALANCE_ABOVE_FLOOR = _CHANGE_BALANCE.where(_new_balance >= bindparam("floor", type_=Hours))
+_LOCKED_BALANCE = (
+    select(Employee.hours_balance).where(Employee.id == bindparam("employee_id")).with_for_update()
+)
+
+
+class InsufficientBalance(Conflict):
+    description = "The employee's balance does not cover these hours."
+
+
+def open_balance(employee, hours, actor_id):
+    """Give a new employee their starting balance, recorded as the opening ledger line."""
+    employee.hours_balance = hours
+    db.session.add(
+        LedgerLine(
+            employee=employee,
+            kind="opening",
+            delta=hours,
+            balance_after=hours,
+            actor_id=actor_id,
+            reason="Opening balance",
+        )
+    )
+
+
+def set_balance(employee, target, actor_id, reason=None):
+    """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there."""
+    # FOR UPDATE holds the row on PostgreSQL; on SQLite the request's BEGIN IMMEDIATE already
+    # holds the write lock, so no other change can slip in between this read and the update.
+    current = db.session.execute(_LOCKED_BALANCE, {"employee_id": employee.id}).scalar_one()
+    if target != current:
+        _move_hours(employee.id, target - current, "adjustment", actor_id, reason=reason)
+
+
+def take_hours(entry, actor_id):
+    """Take an entry's hours from its employee's balance; 409 if that passes the allowed overdraft."""
+    floor = -current_app.config["PTO_OVERDRAFT_HOURS"]
+    if _move_hours(entry.employee_id, -entry.hours, "pto_taken", actor_id, entry, floor=floor) is None:
+        raise InsufficientBalance()
+
+
+def refund_hours(entry, actor_id):
+    """Give an entry's hours back to its employee's balance."""
+    _move_hours(entry.employee_id, entry.hours, "refund", actor_id, entry)
+
+
+def lines(employee_id, as_of=None):
+    """The statement listing an employee's ledger lines in order, up to the end of ``as_of`` if given."""
+    statement = select(LedgerLine).where(LedgerLine.employee_id == employee_id).order_by(LedgerLine.id)
+    if as_of is not None:
+        statement = statement.where(LedgerLine.created_at < _end_of_day(as_of))
+    return statement
+
+
+def balance_as_of(employee_id, day):
+    """The balance at the end of ``day`` (UTC): the sum of the ledger lines up to then."""
+    total = db.session.scalar(
+        select(func.round(func.coalesce(func.sum(LedgerLine.delta), 0), 2)).where(
+            LedgerLine.employee_id == employee_id, LedgerLine.created_at < _end_of_day(day)
+        )
+    )
+    return Decimal(str(total)).quantize(Decimal("0.01"))
+
+
+def _end_of_day(day):
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _move_hours(employee_id, delta, kind, actor_id, entry=None, reason=None, floor=None):
+    """Change a balance by ``delta`` and write its line; return the new balance, or None below ``floor``."""
+    params = {"employee_id": employee_id, "delta": delta}
+    statement = _CHANGE_BALANCE
+    if floor is not None:
+        statement, params["floor"] = _CHANGE_BALANCE_ABOVE_FLOOR, floor
+    balance = db.session.execute(statement, params).scalar_one_or_none()
+    if balance is None:
+        return None
+    db.session.add(
+        LedgerLine(
+            employee_id=employee_id,
+            kind=kind,
+            delta=delta,
+            balance_after=balance,
+            actor_id=actor_id,
+            pto_entry_id=entry.id if entry else None,
+            reason=reason,
+        )
+    )
+    return balance

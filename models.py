@@ -1,0 +1,191 @@
+"""The database handle and the models: users, login sessions, employees, PTO entries, ledger lines."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("admin", "manager", "employee")
+PTO_TYPES = ("vacation", "sick", "personal", "bereavement", "unpaid")
+PTO_STATUSES = ("pending", "approved", "denied", "cancelled")
+LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual")
+
+# NUMERIC(10, 2): exact hours on PostgreSQL. SQLite keeps REAL, so the ledger rounds in SQL.
+Hours = Numeric(10, 2)
+
+
+def utcnow():
+    """Now, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def one_of(column, values):
+    """SQL for a CHECK that ``column`` holds one of ``values``."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={Decimal: Hours, datetime: UTCDateTime, date: Date},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class User(db.Model):
+    """Someone who can log in. Only a slow salted hash of the password is kept."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="employee")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Usernames are unique whatever their case: "Alice" cannot register beside "alice".
+Index("uq_users_lower_username", func.lower(User.username), unique=True)
+
+
+class LoginSession(db.Model):
+    """One login. Its access and refresh tokens carry its id and stop working when it is revoked."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+
+
+class Employee(db.Model):
+    """A person whose PTO is tracked. Archiving hides them from lists and keeps their history."""
+
+    __tablename__ = "employees"
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    hours_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    pto_entries: Mapped[list["PtoEntry"]] = relationship(back_populates="employee", order_by="PtoEntry.id")
+
+    @property
+    def archived(self):
+        return self.archived_at is not None
+
+
+class PtoEntry(db.Model):
+    """Time off for one employee: its hours, dates, type and where it stands in the workflow."""
+
+    __tablename__ = "pto_entries"
+    __table_args__ = (
+        CheckConstraint("hours > 0", name="hours_positive"),
+        CheckConstraint(one_of("type", PTO_TYPES), name="type"),
+        CheckConstraint(one_of("status", PTO_STATUSES), name="status"),
+        CheckConstraint("(start_date IS NULL) = (end_date IS NULL)", name="dates_together"),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    hours: Mapped[Decimal]
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    type: Mapped[str] = mapped_column(String(20), default="vacation")
+    note: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(String(1000))
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None]
+
+    employee: Mapped[Employee] = relationship(back_populates="pto_entries")
+
+    @property
+    def takes_hours(self):
+        """Unpaid leave is recorded but does not draw on the PTO balance."""
+        return self.type != "unpaid"
+
+
+class LedgerLine(db.Model):
+    """One append-only change to a balance: what moved, the balance after it, why, who and when."""
+
+    __tablename__ = "ledger_lines"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", LEDGER_KINDS), name="kind"),
+        # The database itself guarantees an entry's hours are taken once and refunded once.
+        Index(
+            "uq_ledger_lines_pto_entry_id_kind",
+            "pto_entry_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("pto_entry_id IS NOT NULL"),
+            postgresql_where=text("pto_entry_id IS NOT NULL"),
+        ),
+        Index("ix_ledger_lines_employee_id_created_at", "employee_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    delta: Mapped[Decimal]
+    balance_after: Mapped[Decimal]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pto_entry_id: Mapped[int | None] = mapped_column(ForeignKey("pto_entries.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    employee: Mapped[Employee] = relationship()

@@ -1,0 +1,215 @@
+"""Request validation and response shapes."""
+
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from api import MAX_ID, PageArgs
+from models import PTO_STATUSES, PTO_TYPES
+
+MAX_HOURS = Decimal("100000")
+CENT = Decimal("0.01")
+USERNAME_CHARACTERS = r"^[A-Za-z0-9._@-]+$"
+
+
+class HoursField(fields.Field):
+    """Hours as an exact decimal: a JSON number with at most 2 decimal places, rendered as a number."""
+
+    default_error_messages = {
+        "invalid": "Must be a number.",
+        "not_finite": "Must be a finite number.",
+        "range": "Must be between {minimum} and {maximum}.",
+        "precision": "Must have at most 2 decimal places.",
+    }
+
+    def __init__(self, *, minimum=CENT, maximum=MAX_HOURS, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum = minimum
+        self.maximum = maximum
+        self.metadata.setdefault("minimum", float(minimum))
+        self.metadata.setdefault("maximum", float(maximum))
+        self.metadata.setdefault("multipleOf", float(CENT))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise self.make_error("invalid")
+        hours = Decimal(value)
+        if not hours.is_finite():
+            raise self.make_error("not_finite")
+        if not self.minimum <= hours <= self.maximum:
+            raise self.make_error("range", minimum=self.minimum, maximum=self.maximum)
+        try:
+            exact = hours.quantize(CENT)
+        except InvalidOperation:
+            raise self.make_error("precision") from None
+        if exact != hours:
+            raise self.make_error("precision")
+        return exact
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        # Every value here has at most 10 significant digits, which a float renders exactly.
+        return None if value is None else float(value)
+
+
+def not_blank(value):
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+def Id(**kwargs):
+    """An integer id as JSON sends it: no strings, floats or booleans."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class MessageOut(Schema):
+    message = fields.String(required=True)
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    created_at = fields.DateTime()
+
+
+class RegisterIn(Schema):
+    username = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=3, max=80),
+            validate.Regexp(USERNAME_CHARACTERS, error="Use only letters, digits and . _ @ - characters."),
+        ],
+    )
+    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+
+
+class LoginIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class TokenOut(Schema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String()
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token lifetime in seconds"})
+
+
+class PtoOut(Schema):
+    id = fields.Integer()
+    employee_id = fields.Integer()
+    hours = HoursField()
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+    type = fields.String()
+    note = fields.String(allow_none=True)
+    status = fields.String()
+    requested_by = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    cancelled_by = fields.Integer(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+
+
+class EmployeeOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    hours_balance = HoursField()
+    archived = fields.Boolean()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    pto_entries = fields.List(fields.Nested(PtoOut))
+
+
+class EmployeeIn(Schema):
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), not_blank])
+    hours_balance = HoursField(minimum=Decimal("0"), load_default=Decimal("0"))
+
+
+class BalanceIn(Schema):
+    """The tutorial's PUT: set the balance; the ledger records the difference as an adjustment."""
+
+    hours_balance = HoursField(minimum=Decimal("0"), required=True)
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class EmployeePatchIn(Schema):
+    name = fields.String(validate=[validate.Length(min=1, max=120), not_blank])
+    hours_balance = HoursField(minimum=Decimal("0"))
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class EmployeeQuery(PageArgs):
+    archived = fields.Boolean(load_default=False, metadata={"description": "List archived employees instead"})
+
+
+class PtoIn(Schema):
+    employee_id = Id(required=True)
+    hours = HoursField(required=True)
+    start_date = fields.Date(metadata={"description": "First day off; defaults end_date to the same day"})
+    end_date = fields.Date()
+    type = fields.String(load_default="vacation", validate=validate.OneOf(PTO_TYPES))
+    note = fields.String(validate=validate.Length(max=1000))
+
+    @validates_schema
+    def check_dates(self, data, **kwargs):
+        start, end = data.get("start_date"), data.get("end_date")
+        if end and not start:
+            raise ValidationError("Give start_date with end_date.", field_name="start_date")
+        if start and end and end < start:
+            raise ValidationError("Must be on or after start_date.", field_name="end_date")
+
+    @post_load
+    def single_day_by_default(self, data, **kwargs):
+        if data.get("start_date") and not data.get("end_date"):
+            data["end_date"] = data["start_date"]
+        return data
+
+
+class DateRangeArgs(Schema):
+    from_ = fields.Date(data_key="from", metadata={"description": "Entries ending on or after this date"})
+    to = fields.Date(metadata={"description": "Entries starting on or before this date"})
+
+    @validates_schema
+    def check_range(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("Must be on or after from.", field_name="to")
+
+
+class PtoQuery(PageArgs, DateRangeArgs):
+    employee_id = Id()
+    status = fields.String(validate=validate.OneOf(PTO_STATUSES))
+    type = fields.String(validate=validate.OneOf(PTO_TYPES))
+
+
+class LedgerLineOut(Schema):
+    id = fields.Integer()
+    employee_id = fields.Integer()
+    kind = fields.String()
+    delta = HoursField()
+    balance_after = HoursField()
+    reason = fields.String(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    pto_entry_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AsOfArgs(Schema):
+    as_of = fields.Date(metadata={"description": "A day (UTC): only changes made up to its end count"})
+
+
+class LedgerQuery(PageArgs, AsOfArgs):
+    pass
+
+
+class BalanceOut(Schema):
+    employee_id = fields.Integer()
+    as_of = fields.Date()
+    hours_balance = HoursField()
+
+
+class HealthOut(Schema):
+    status = fields.String()
+    database = fields.String()
