@@ -1,5 +1,7 @@
 """create_app(): config, database, API and its blueprints, error handlers — the table of contents."""
 
+import os
+
 from flask import Flask
 from flask_migrate import Migrate
 
@@ -33,7 +35,7 @@ def create_app(test_config=None):
 def register_extensions(app):
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
     auth.jwt.init_app(app)
 
 

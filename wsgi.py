@@ -1,7 +1,11 @@
 """The WSGI entry point for gunicorn and the flask command."""
 
+from dotenv import load_dotenv
+
 from app import create_app
 from config import ConfigError
+
+load_dotenv()  # a .env file, when present, fills in what the real environment leaves unset
 
 try:
     app = create_app()
