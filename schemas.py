@@ -56,9 +56,10 @@ def not_blank(value):
         raise ValidationError("Must not be blank.")
 
 
-def Id(**kwargs):
-    """An integer id as JSON sends it: no strings, floats or booleans."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def Id(*, in_query=False, **kwargs):
+    """An integer id. In a JSON body it must be a plain integer (no strings, floats or booleans);
+    in a query string every value is text, so there it is parsed."""
+    return fields.Integer(strict=not in_query, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class MessageOut(Schema):
@@ -179,7 +180,7 @@ class DateRangeArgs(Schema):
 
 
 class PtoQuery(PageArgs, DateRangeArgs):
-    employee_id = Id()
+    employee_id = Id(in_query=True)
     status = fields.String(validate=validate.OneOf(PTO_STATUSES))
     type = fields.String(validate=validate.OneOf(PTO_TYPES))
 

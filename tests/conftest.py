@@ -1,8 +1,8 @@
 """Fixtures: an app per test on its own SQLite file or a freshly truncated PostgreSQL database.
 
 Every test runs once on SQLite and once on PostgreSQL. PostgreSQL runs when TEST_DATABASE_URL
-names a database the suite may wipe (``.ci/run`` sets it); without it those runs are skipped
-with a reason, and the SQLite runs still cover everything.
+names a database the suite may wipe (``.ci/run`` sets it); without it the suite runs on SQLite
+alone and says so in its header and summary.
 """
 
 import os
@@ -18,7 +18,12 @@ from models import db
 FAST_PASSWORD_HASH = "scrypt:1024:8:1"  # tests create many users; production keeps scrypt's default cost
 PASSWORD = "correct horse battery"
 TABLES = "users, login_sessions, employees, pto_entries, ledger_lines"
-SKIP_POSTGRES = "PostgreSQL not tested: set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+SKIPPED_POSTGRES = (
+    "PostgreSQL NOT tested: set TEST_DATABASE_URL to a database the suite may wipe "
+    "(e.g. postgresql://postgres@127.0.0.1:5432/test) to run every test on it too."
+)
 
 # Every balance must equal the sum of its employee's ledger lines (PRODUCT.md §4).
 LEDGER_MISMATCHES = sa.text(
@@ -67,6 +72,15 @@ def assert_ledger_matches_balances(url):
     assert mismatches == [], f"balances that differ from their ledger: {mismatches}"
 
 
+def pytest_report_header():
+    return f"databases: {', '.join(DATABASES)}" + ("" if POSTGRES_URL else f" ({SKIPPED_POSTGRES})")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not POSTGRES_URL:
+        terminalreporter.write_line(SKIPPED_POSTGRES, yellow=True, bold=True)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "pto.sqlite3"
@@ -77,16 +91,14 @@ def sqlite_template(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_url():
     """The PostgreSQL test database, wiped and migrated once per run."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip(SKIP_POSTGRES)
-    engine = sa.create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    url = sqlalchemy_url(POSTGRES_URL)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:  # a set but unreachable URL is an error, not a skip
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
-    migrate_database(sqlalchemy_url(url))
-    return sqlalchemy_url(url)
+    migrate_database(url)
+    return url
 
 
 def fresh_postgres(url):
@@ -97,7 +109,7 @@ def fresh_postgres(url):
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
     """An empty, migrated database of each kind, private to the test."""
     if request.param == "sqlite":

@@ -1,0 +1,185 @@
+"""Registration, login, refresh, logout and /me, as a client script sees them."""
+
+from datetime import timedelta
+
+import pytest
+from flask_jwt_extended import create_access_token
+
+from conftest import PASSWORD, login, register_and_login
+
+
+def register(client, username, password=PASSWORD):
+    return client.post("/register", json={"username": username, "password": password})
+
+
+def test_first_user_is_admin_and_later_users_are_employees(client):
+    first = register(client, "hr.lead")
+    second = register(client, "bob@example.com")
+
+    assert first.status_code == 201
+    assert first.json["role"] == "admin"
+    assert first.headers["Location"] == f"/users/{first.json['id']}"
+    assert second.json["role"] == "employee"
+    assert "password" not in first.json and "password_hash" not in first.json
+
+
+def test_usernames_are_unique_whatever_their_case(client):
+    register(client, "Alice")
+
+    response = register(client, "alice")
+
+    assert response.status_code == 409
+    assert response.json["message"] == "That username is already taken."
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "field"),
+    [
+        ("ab", PASSWORD, "username"),
+        ("a" * 81, PASSWORD, "username"),
+        ("has space", PASSWORD, "username"),
+        ("semi;colon", PASSWORD, "username"),
+        ("valid.name", "short", "password"),
+        ("valid.name", "x" * 129, "password"),
+    ],
+)
+def test_registration_validates_username_and_password(client, username, password, field):
+    response = register(client, username, password)
+
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == [field]
+
+
+def test_login_returns_access_and_refresh_tokens(client):
+    register(client, "carol")
+
+    response = client.post("/login", json={"username": "CAROL", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.json["token_type"] == "Bearer"
+    assert response.json["expires_in"] == 15 * 60
+    assert response.json["access_token"] and response.json["refresh_token"]
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(client):
+    register(client, "carol")
+
+    unknown = client.post("/login", json={"username": "nobody", "password": PASSWORD})
+    wrong = client.post("/login", json={"username": "carol", "password": "not the password"})
+
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json == wrong.json
+
+
+def test_me_shows_the_caller(client):
+    headers = register_and_login(client, "dave")
+
+    response = client.get("/me", headers=headers)
+
+    assert response.status_code == 200
+    assert response.json["username"] == "dave"
+    assert response.json["role"] == "admin"
+
+
+def test_refresh_gives_a_new_access_token_for_the_same_session(client):
+    register(client, "erin")
+    tokens = client.post("/login", json={"username": "erin", "password": PASSWORD}).json
+
+    refreshed = client.post("/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
+
+    assert refreshed.status_code == 200
+    assert "refresh_token" not in refreshed.json
+    me = client.get("/me", headers={"Authorization": f"Bearer {refreshed.json['access_token']}"})
+    assert me.status_code == 200
+
+
+def test_tokens_only_work_where_they_belong(client):
+    register(client, "frank")
+    tokens = client.post("/login", json={"username": "frank", "password": PASSWORD}).json
+
+    refresh_as_access = client.get("/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
+    access_as_refresh = client.post("/refresh", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+
+    assert refresh_as_access.status_code == access_as_refresh.status_code == 401
+
+
+def test_logout_ends_the_session_for_both_tokens(client):
+    register(client, "grace")
+    tokens = client.post("/login", json={"username": "grace", "password": PASSWORD}).json
+    access = {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    logout = client.post("/logout", headers=access)
+
+    assert logout.status_code == 200
+    assert client.get("/me", headers=access).status_code == 401
+    refresh = client.post("/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
+    assert refresh.status_code == 401
+    assert refresh.json["message"] == "This session has ended; log in again."
+
+
+def test_logout_ends_only_that_session(client):
+    register(client, "heidi")
+    laptop = login(client, "heidi")
+    phone = login(client, "heidi")
+
+    client.post("/logout", headers=laptop)
+
+    assert client.get("/me", headers=phone).status_code == 200
+
+
+def test_logout_with_the_refresh_token_also_ends_the_session(client):
+    register(client, "ivan")
+    tokens = client.post("/login", json={"username": "ivan", "password": PASSWORD}).json
+
+    client.post("/logout", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
+
+    assert client.get("/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer", "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer a.b.c"],
+)
+def test_bad_tokens_are_401_json(client, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+
+    response = client.get("/employees", headers=headers)
+
+    assert response.status_code == 401
+    assert response.json["code"] == 401
+    assert response.json["name"] == "Unauthorized"
+    assert "msg" not in response.json
+
+
+def test_expired_and_forged_tokens_are_401(app, client):
+    headers = register_and_login(client, "judy")
+    session_id = decode_claims(app, headers)["sid"]
+    with app.app_context():
+        expired = create_access_token("1", additional_claims={"sid": session_id}, expires_delta=timedelta(-1))
+    forged = headers["Authorization"][:-4] + (
+        "AAAA" if not headers["Authorization"].endswith("AAAA") else "BBBB"
+    )
+
+    expired_response = client.get("/me", headers={"Authorization": f"Bearer {expired}"})
+    forged_response = client.get("/me", headers={"Authorization": forged})
+
+    assert expired_response.status_code == forged_response.status_code == 401
+    assert "expired" in expired_response.json["message"]
+
+
+def test_a_token_signed_with_another_key_is_rejected(app, client):
+    register_and_login(client, "ken")
+    own_key = app.config["JWT_SECRET_KEY"]
+    app.config["JWT_SECRET_KEY"] = "another-key-another-key-another-key-1234"
+    with app.app_context():
+        foreign = create_access_token("1", additional_claims={"sid": "whatever"})
+    app.config["JWT_SECRET_KEY"] = own_key
+
+    assert client.get("/me", headers={"Authorization": f"Bearer {foreign}"}).status_code == 401
+
+
+def decode_claims(app, headers):
+    from flask_jwt_extended import decode_token
+
+    with app.app_context():
+        return decode_token(headers["Authorization"].removeprefix("Bearer "))

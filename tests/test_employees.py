@@ -1,0 +1,178 @@
+"""Employees as the tutorial knows them: list, create, set the balance, archive."""
+
+import pytest
+
+from conftest import create_employee, file_pto
+
+
+def test_create_employee_returns_it_with_a_location(client, admin):
+    response = client.post("/employees", json={"name": "Fox Mulder", "hours_balance": 80}, headers=admin)
+
+    assert response.status_code == 201
+    assert response.headers["Location"] == f"/employees/{response.json['id']}"
+    assert response.json["name"] == "Fox Mulder"
+    assert response.json["hours_balance"] == 80
+    assert response.json["pto_entries"] == []
+    assert response.json["archived"] is False
+
+
+def test_new_employee_starts_at_zero_hours_by_default(client, admin):
+    response = client.post("/employees", json={"name": "Walter Skinner"}, headers=admin)
+
+    assert response.json["hours_balance"] == 0
+
+
+def test_list_is_a_json_array_of_employees_with_their_entries(client, admin):
+    dana = create_employee(client, admin, "Dana", 40)
+    create_employee(client, admin, "Fox", 20)
+    file_pto(client, admin, dana["id"], 8)
+
+    response = client.get("/employees", headers=admin)
+
+    assert response.status_code == 200
+    assert [e["name"] for e in response.json] == ["Dana", "Fox"]
+    assert response.json[0]["hours_balance"] == 32
+    assert [entry["hours"] for entry in response.json[0]["pto_entries"]] == [8]
+    assert response.headers["X-Total-Count"] == "2"
+
+
+def test_list_paginates_with_headers(client, admin):
+    for number in range(5):
+        create_employee(client, admin, f"Employee {number}")
+
+    response = client.get("/employees?page=2&per_page=2", headers=admin)
+
+    assert [e["name"] for e in response.json] == ["Employee 2", "Employee 3"]
+    assert response.headers["X-Total-Count"] == "5"
+    links = response.headers["Link"]
+    assert 'page=1&per_page=2>; rel="first"' in links
+    assert 'page=1&per_page=2>; rel="prev"' in links
+    assert 'page=3&per_page=2>; rel="next"' in links
+    assert 'page=3&per_page=2>; rel="last"' in links
+
+
+@pytest.mark.parametrize("query", ["per_page=101", "per_page=0", "page=0", "page=abc", "colour=blue"])
+def test_bad_list_parameters_are_422(client, admin, query):
+    response = client.get(f"/employees?{query}", headers=admin)
+
+    assert response.status_code == 422
+    assert response.json["errors"]
+
+
+def test_listing_employees_does_not_query_per_employee(client, admin, count_queries):
+    def statements_for_list():
+        with count_queries() as statements:
+            assert client.get("/employees", headers=admin).status_code == 200
+        return len(statements)
+
+    employee = create_employee(client, admin, "First")
+    file_pto(client, admin, employee["id"], 1)
+    few = statements_for_list()
+    for number in range(10):
+        employee = create_employee(client, admin, f"Employee {number}")
+        file_pto(client, admin, employee["id"], 1)
+
+    assert statements_for_list() == few
+
+
+@pytest.mark.parametrize("path", ["/employees/{id}", "/employees/{id}/"])
+def test_put_sets_the_balance_with_or_without_trailing_slash(client, admin, path):
+    employee = create_employee(client, admin, hours_balance=40)
+
+    response = client.put(path.format(id=employee["id"]), json={"hours_balance": 56.5}, headers=admin)
+
+    assert response.status_code == 200
+    assert response.json["hours_balance"] == 56.5
+
+
+def test_put_records_the_difference_in_the_ledger(client, admin):
+    employee = create_employee(client, admin, hours_balance=40)
+
+    client.put(f"/employees/{employee['id']}", json={"hours_balance": 30, "reason": "Audit"}, headers=admin)
+
+    lines = client.get(f"/employees/{employee['id']}/ledger", headers=admin).json
+    assert [(line["kind"], line["delta"], line["balance_after"]) for line in lines] == [
+        ("opening", 40, 40),
+        ("adjustment", -10, 30),
+    ]
+    assert lines[1]["reason"] == "Audit"
+
+
+def test_put_to_the_same_balance_writes_nothing(client, admin):
+    employee = create_employee(client, admin, hours_balance=40)
+
+    client.put(f"/employees/{employee['id']}", json={"hours_balance": 40}, headers=admin)
+
+    assert client.get(f"/employees/{employee['id']}/ledger", headers=admin).headers["X-Total-Count"] == "1"
+
+
+def test_patch_renames_and_can_set_the_balance(client, admin):
+    employee = create_employee(client, admin, "Dana", 40)
+
+    response = client.patch(
+        f"/employees/{employee['id']}",
+        json={"name": "Dana Katherine Scully", "hours_balance": 41.25},
+        headers=admin,
+    )
+
+    assert response.status_code == 200
+    assert response.json["name"] == "Dana Katherine Scully"
+    assert response.json["hours_balance"] == 41.25
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"name": ""}, {"name": "   "}, {"name": "x" * 121}, {"name": None}, {"hours_balance": -1}, {"id": 7}],
+)
+def test_patch_validates_fields(client, admin, body):
+    employee = create_employee(client, admin)
+
+    response = client.patch(f"/employees/{employee['id']}", json=body, headers=admin)
+
+    assert response.status_code == 422
+
+
+def test_put_requires_hours_balance(client, admin):
+    employee = create_employee(client, admin)
+
+    response = client.put(f"/employees/{employee['id']}", json={"name": "New"}, headers=admin)
+
+    assert response.status_code == 422
+    assert set(response.json["errors"]) == {"hours_balance", "name"}
+
+
+def test_delete_archives_the_employee_and_keeps_their_history(client, admin):
+    employee = create_employee(client, admin, hours_balance=40)
+    file_pto(client, admin, employee["id"], 8)
+
+    response = client.delete(f"/employees/{employee['id']}", headers=admin)
+
+    assert response.status_code == 204
+    assert response.data == b""
+    assert client.get("/employees", headers=admin).json == []
+    archived = client.get("/employees?archived=true", headers=admin).json
+    assert [e["id"] for e in archived] == [employee["id"]]
+    kept = client.get(f"/employees/{employee['id']}", headers=admin).json
+    assert kept["archived"] is True
+    assert len(kept["pto_entries"]) == 1
+    assert client.get(f"/employees/{employee['id']}/ledger", headers=admin).headers["X-Total-Count"] == "2"
+
+
+def test_archived_employees_cannot_take_pto_or_change_balance(client, admin):
+    employee = create_employee(client, admin, hours_balance=40)
+    client.delete(f"/employees/{employee['id']}", headers=admin)
+
+    assert file_pto(client, admin, employee["id"], 1).status_code == 409
+    assert (
+        client.put(f"/employees/{employee['id']}", json={"hours_balance": 1}, headers=admin).status_code
+        == 409
+    )
+    assert client.delete(f"/employees/{employee['id']}", headers=admin).status_code == 204
+
+
+@pytest.mark.parametrize("path", ["/employees/999", "/employees/99999999999999999999", "/employees/0"])
+def test_unknown_employee_is_404(client, admin, path):
+    response = client.get(path, headers=admin)
+
+    assert response.status_code == 404
+    assert response.json["code"] == 404
