@@ -1,0 +1,127 @@
+"""Every failure is a JSON error with the right status: bad input, unknown routes, a database that is down."""
+
+import pytest
+
+from app import create_app
+from conftest import app_settings, create_employee
+
+UNREACHABLE_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
+
+
+def post_raw(client, headers, body, content_type="application/json"):
+    return client.post("/pto", data=body, content_type=content_type, headers=headers)
+
+
+def assert_error_shape(response, code):
+    assert response.status_code == code
+    assert response.mimetype == "application/json"
+    assert response.json["code"] == code
+    assert response.json["name"] and response.json["message"]
+    assert set(response.json) <= {"code", "name", "message", "errors"}
+
+
+@pytest.mark.parametrize(
+    ("hours", "why"),
+    [
+        ("NaN", "finite"),
+        ("Infinity", "finite"),
+        ("-Infinity", "finite"),
+        ("1e309", "between"),
+        ("true", "number"),
+        ('"8"', "number"),
+        ("null", "null"),
+        ("0", "between"),
+        ("-1", "between"),
+        ("1.001", "decimal places"),
+        ("100000.01", "between"),
+        ("[8]", "number"),
+    ],
+)
+def test_hours_must_be_an_exact_positive_number(client, admin, hours, why):
+    employee = create_employee(client, admin)
+
+    response = post_raw(client, admin, f'{{"employee_id": {employee["id"]}, "hours": {hours}}}')
+
+    assert_error_shape(response, 422)
+    assert why in response.json["errors"]["hours"][0]
+
+
+def test_hours_with_trailing_zeros_are_fine(client, admin):
+    employee = create_employee(client, admin)
+
+    response = post_raw(client, admin, f'{{"employee_id": {employee["id"]}, "hours": 1.500}}')
+
+    assert response.status_code == 201
+    assert response.json["hours"] == 1.5
+
+
+def test_unknown_fields_are_422_and_nothing_is_assigned(client, admin):
+    response = client.post("/employees", json={"name": "Eve", "id": 99, "archived": True}, headers=admin)
+
+    assert_error_shape(response, 422)
+    assert set(response.json["errors"]) == {"id", "archived"}
+    assert client.get("/employees", headers=admin).json == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "code"),
+    [
+        ("{not json", "application/json", 400),
+        ("[1, 2]", "application/json", 400),
+        ('"a string"', "application/json", 400),
+        (b"\xff\xfe\xfa", "application/json", 400),
+        ("hours=8", "application/x-www-form-urlencoded", 415),
+        ("hours: 8", "text/plain", 415),
+    ],
+)
+def test_malformed_or_non_json_bodies(client, admin, body, content_type, code):
+    assert_error_shape(post_raw(client, admin, body, content_type), code)
+
+
+def test_an_empty_body_is_validated_like_an_empty_object(client, admin):
+    response = client.post("/pto", headers=admin)
+
+    assert_error_shape(response, 422)
+    assert set(response.json["errors"]) == {"employee_id", "hours"}
+
+
+def test_a_body_over_the_size_limit_is_413(client, admin):
+    response = post_raw(client, admin, '{"note": "' + "x" * 70_000 + '"}')
+
+    assert_error_shape(response, 413)
+
+
+def test_unknown_route_and_wrong_method_are_json(client):
+    assert_error_shape(client.get("/no-such-thing"), 404)
+    wrong_method = client.delete("/login")
+    assert_error_shape(wrong_method, 405)
+    assert "POST" in wrong_method.headers["Allow"]
+
+
+def test_an_unexpected_error_is_a_500_without_a_stack_trace(database_url):
+    app = create_app(app_settings(database_url, PROPAGATE_EXCEPTIONS=False))
+
+    def explode():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/explode", view_func=explode)
+
+    response = app.test_client().get("/explode")
+
+    assert_error_shape(response, 500)
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", [UNREACHABLE_POSTGRES, "sqlite:////nonexistent-directory/pto.sqlite3"])
+def test_an_unavailable_database_is_503_with_retry_after(url):
+    client = create_app(app_settings(url)).test_client()
+
+    login = client.post("/login", json={"username": "someone", "password": "whatever1"})
+    health = client.get("/health")
+
+    assert_error_shape(login, 503)
+    assert login.headers["Retry-After"].isdigit()
+    assert health.status_code == 503
+    assert health.json == {"status": "unavailable", "database": "unavailable"}
+    assert health.headers["Retry-After"].isdigit()
