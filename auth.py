@@ -56,20 +56,23 @@ def load_session_user(_jwt_header, jwt_data):
     return db.session.execute(_LIVE_SESSION_USER, {"session_id": session_id}).scalar_one_or_none()
 
 
-def _token_error(message):
-    def callback(*_args):
-        return error_response(401, message, headers={"WWW-Authenticate": "Bearer"})
-
-    return callback
+def unauthorized(message):
+    """The 401 every token problem gets, in the JSON error shape."""
+    return error_response(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-jwt.unauthorized_loader(_token_error("Missing bearer token: send Authorization: Bearer <access_token>."))
-jwt.invalid_token_loader(lambda reason: _token_error(f"Invalid token: {reason}.")())
-jwt.expired_token_loader(_token_error("The token has expired; refresh it or log in again."))
-jwt.revoked_token_loader(_token_error("This session has ended; log in again."))
-jwt.user_lookup_error_loader(_token_error("This session has ended; log in again."))
-jwt.needs_fresh_token_loader(_token_error("A fresh login is required."))
-jwt.token_verification_failed_loader(_token_error("Invalid token."))
+def _answer(message):
+    return lambda *_args: unauthorized(message)
+
+
+SESSION_ENDED = "This session has ended; log in again."
+jwt.unauthorized_loader(_answer("Missing bearer token: send Authorization: Bearer <access_token>."))
+jwt.invalid_token_loader(lambda reason: unauthorized(f"Invalid token: {reason}."))
+jwt.expired_token_loader(_answer("The token has expired; refresh it or log in again."))
+jwt.revoked_token_loader(_answer(SESSION_ENDED))
+jwt.user_lookup_error_loader(_answer(SESSION_ENDED))
+jwt.needs_fresh_token_loader(_answer("A fresh login is required."))
+jwt.token_verification_failed_loader(_answer("Invalid token."))
 
 
 def hash_password(password):

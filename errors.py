@@ -6,7 +6,6 @@ import marshmallow as ma
 from flask import current_app, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
 
 RETRY_AFTER_SECONDS = 5
 
@@ -84,8 +83,6 @@ def _integrity_error(error):
     return error_response(409, "The request conflicts with data already stored.")
 
 
-def _unexpected_error(error):
-    if isinstance(error, HTTPException):
-        return handle_http_exception(error)
+def _unexpected_error(_error):
     current_app.logger.exception("unhandled error")
     return error_response(500, "An unexpected error occurred; it has been logged.")
