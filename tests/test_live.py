@@ -1,0 +1,256 @@
+"""Live tests: a real gunicorn with three workers, called from many threads at once, on SQLite and PostgreSQL.
+
+They check what the test client cannot show (PRODUCT.md §1, §3, §4): the tutorial's client
+script works against a fresh install; simultaneous requests lose no hours and grant none
+beyond the balance; a cancelled entry is refunded once; a logout holds on every worker and
+across a restart; a new install gets exactly one first admin. No answer may be a 5xx.
+"""
+
+import os
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from conftest import PASSWORD, assert_ledger_matches_balances
+from live import LiveServer
+
+WORKERS = 3
+THREADS = 50
+TIMEOUT = 30  # seconds for any one request: SQLite writers may queue 10 s for the write lock
+JWT_SECRET = "live-tests-only-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path, request):
+    """gunicorn with three workers on a free port of 127.0.0.1, serving the test's fresh database."""
+    env = {
+        **os.environ,
+        "APP_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET_KEY": JWT_SECRET,  # logins pay production scrypt's cost (~70 ms): keep them few
+    }
+    server = LiveServer(env, tmp_path, workers=WORKERS)
+    failures_before = request.session.testsfailed
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if request.session.testsfailed > failures_before:
+            print(f"--- gunicorn stderr ---\n{server.error_log()}")
+
+
+def call(method, url, token=None, **kwargs):
+    """Send one request as a client script does; the API must never answer with a 5xx."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+    assert response.status_code < 500, f"{method} {url}: {response.status_code} {response.text[:500]}"
+    return response
+
+
+def hammer(n, send):
+    """Run ``send(i)`` for i in range(n) on up to THREADS threads, the first wave released at once."""
+    threads = min(n, THREADS)
+    start = threading.Barrier(threads)
+
+    def send_together(i):
+        if i < threads:
+            start.wait(timeout=TIMEOUT)
+        return send(i)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(send_together, range(n)))
+
+
+def statuses(responses):
+    return Counter(response.status_code for response in responses)
+
+
+def assert_json_error(response, code):
+    """``response`` is the API's JSON error with status ``code``."""
+    assert response.status_code == code, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == code
+
+
+def register(base, username):
+    response = call("POST", f"{base}/register", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def login(base, username):
+    """Log in; return the new session's tokens."""
+    response = call("POST", f"{base}/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def admin_token(base):
+    """Register the first user of the fresh database, who is the admin; return their access token."""
+    register(base, "admin")
+    return login(base, "admin")["access_token"]
+
+
+def create_employee(base, token, hours_balance):
+    body = {"name": "Dana Scully", "hours_balance": hours_balance}
+    response = call("POST", f"{base}/employees", token, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def file_pto(base, token, employee_id, hours):
+    return call("POST", f"{base}/pto", token, json={"employee_id": employee_id, "hours": hours})
+
+
+def balance(base, token, employee_id):
+    response = call("GET", f"{base}/employees/{employee_id}", token)
+    assert response.status_code == 200, response.text
+    return response.json()["hours_balance"]
+
+
+def ledger(base, token, employee_id):
+    """All of an employee's ledger lines, read 100 a page (at most 10 pages), and their X-Total-Count."""
+    lines = []
+    for page in range(1, 11):
+        params = {"page": page, "per_page": 100}
+        response = call("GET", f"{base}/employees/{employee_id}/ledger", token, params=params)
+        assert response.status_code == 200, response.text
+        total = int(response.headers["X-Total-Count"])
+        lines += response.json()
+        if not response.json() or len(lines) >= total:
+            break
+    return lines, total
+
+
+@pytest.mark.live
+def test_tutorial_client_script_runs_against_a_fresh_install(live_server):
+    """The tutorial's register → login → list employees works unchanged; the first user is the admin."""
+    base = live_server.base_url
+    credentials = {"username": "tutorial", "password": PASSWORD}
+
+    response = requests.post(base + "/register", json=credentials, timeout=TIMEOUT)
+    assert response.status_code == 201, response.text
+    response = requests.post(base + "/login", json=credentials, timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    response = requests.get(
+        base + "/employees", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == []
+
+    me = call("GET", f"{base}/me", token).json()
+    assert (me["username"], me["role"]) == ("tutorial", "admin")
+
+
+@pytest.mark.live
+def test_simultaneous_pto_loses_no_hours(live_server, database_url):
+    """200 simultaneous 1-hour entries on 1000 hours: all recorded, 800 left, one ledger line each."""
+    base = live_server.base_url
+    token = admin_token(base)
+    employee_id = create_employee(base, token, 1000)
+
+    responses = hammer(200, lambda _: file_pto(base, token, employee_id, 1))
+
+    assert statuses(responses) == {201: 200}
+    assert balance(base, token, employee_id) == 800
+    lines, total = ledger(base, token, employee_id)
+    assert total == 201
+    assert Counter(line["kind"] for line in lines) == {"opening": 1, "pto_taken": 200}
+    # Each entry started from the balance the one before it left: 999 down to 800, none twice.
+    taken = sorted(line["balance_after"] for line in lines if line["kind"] == "pto_taken")
+    assert taken == list(range(800, 1000))
+    assert_ledger_matches_balances(database_url)
+
+
+@pytest.mark.live
+def test_simultaneous_pto_never_overdraws(live_server, database_url):
+    """40 simultaneous 1-hour entries on 10 hours: exactly 10 granted, 30 refused with 409, 0 left."""
+    base = live_server.base_url
+    token = admin_token(base)
+    employee_id = create_employee(base, token, 10)
+
+    responses = hammer(40, lambda _: file_pto(base, token, employee_id, 1))
+
+    assert statuses(responses) == {201: 10, 409: 30}
+    for response in responses:
+        if response.status_code == 409:
+            assert_json_error(response, 409)
+    assert balance(base, token, employee_id) == 0
+    lines, total = ledger(base, token, employee_id)
+    assert total == 11
+    assert Counter(line["kind"] for line in lines) == {"opening": 1, "pto_taken": 10}
+    assert_ledger_matches_balances(database_url)
+
+
+@pytest.mark.live
+def test_simultaneous_cancellations_refund_once(live_server, database_url):
+    """20 simultaneous DELETEs of one approved 8-hour entry: one 204, nineteen 409, one refund."""
+    base = live_server.base_url
+    token = admin_token(base)
+    employee_id = create_employee(base, token, 40)
+    response = file_pto(base, token, employee_id, 8)
+    assert response.status_code == 201, response.text
+    entry = response.json()
+    assert entry["status"] == "approved"
+    assert balance(base, token, employee_id) == 32
+
+    responses = hammer(20, lambda _: call("DELETE", f"{base}/pto/{entry['id']}", token))
+
+    assert statuses(responses) == {204: 1, 409: 19}
+    for response in responses:
+        if response.status_code == 409:
+            assert_json_error(response, 409)
+    assert balance(base, token, employee_id) == 40
+    lines, _ = ledger(base, token, employee_id)
+    refunds = [(line["pto_entry_id"], line["delta"]) for line in lines if line["kind"] == "refund"]
+    assert refunds == [(entry["id"], 8)]
+    assert call("GET", f"{base}/pto/{entry['id']}", token).json()["status"] == "cancelled"
+    assert_ledger_matches_balances(database_url)
+
+
+@pytest.mark.live
+def test_logout_holds_on_every_worker_and_across_restarts(live_server):
+    """After POST /logout the session's tokens get 401 from all three workers, and after a restart."""
+    base = live_server.base_url
+    register(base, "admin")
+    session = login(base, "admin")
+    access, refresh = session["access_token"], session["refresh_token"]
+    other_session = login(base, "admin")["access_token"]
+    assert call("GET", f"{base}/me", access).status_code == 200
+    assert call("POST", f"{base}/refresh", refresh).status_code == 200
+
+    assert call("POST", f"{base}/logout", access).status_code == 200
+
+    for response in hammer(30, lambda _: call("GET", f"{base}/me", access)):
+        assert_json_error(response, 401)
+    assert len(live_server.workers_that_answered("GET", "/me", 401, at_least=30)) == WORKERS
+    assert_json_error(call("POST", f"{base}/refresh", refresh), 401)
+    assert call("GET", f"{base}/me", other_session).status_code == 200
+
+    live_server.restart()
+
+    assert_json_error(call("GET", f"{base}/me", access), 401)
+    assert_json_error(call("POST", f"{base}/refresh", refresh), 401)
+    assert call("GET", f"{base}/me", other_session).status_code == 200
+    fresh = login(base, "admin")["access_token"]
+    assert call("GET", f"{base}/me", fresh).json()["username"] == "admin"
+
+
+@pytest.mark.live
+def test_simultaneous_first_registrations_make_one_admin(live_server):
+    """Ten simultaneous registrations on an empty database: exactly one of them becomes the admin."""
+    base = live_server.base_url
+
+    users = hammer(10, lambda i: register(base, f"founder{i}"))
+
+    assert Counter(user["role"] for user in users) == {"admin": 1, "employee": 9}
+    (admin,) = (user for user in users if user["role"] == "admin")
+    token = login(base, admin["username"])["access_token"]
+    assert call("GET", f"{base}/me", token).json()["role"] == "admin"
+    listed = call("GET", f"{base}/users", token, params={"per_page": 100}).json()
+    assert Counter(user["role"] for user in listed) == {"admin": 1, "employee": 9}
