@@ -1,5 +1,6 @@
 """Settings read from the environment once, and the guards production needs."""
 
+import math
 import os
 from datetime import timedelta
 from decimal import Decimal
@@ -51,11 +52,11 @@ def load(app, overrides=None):
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), app.instance_path),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         JWT_SECRET_KEY=env.get("JWT_SECRET_KEY", ""),
-        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=int(env.get("JWT_ACCESS_TOKEN_MINUTES", "15"))),
-        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=int(env.get("JWT_REFRESH_TOKEN_DAYS", "14"))),
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=_number(env, "JWT_ACCESS_TOKEN_MINUTES", 15)),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=_number(env, "JWT_REFRESH_TOKEN_DAYS", 14)),
         JWT_TOKEN_LOCATION=["headers"],
-        MAX_CONTENT_LENGTH=int(env.get("MAX_CONTENT_LENGTH", str(64 * 1024))),
-        PTO_OVERDRAFT_HOURS=Decimal(env.get("PTO_OVERDRAFT_HOURS", "0")),
+        MAX_CONTENT_LENGTH=_number(env, "MAX_CONTENT_LENGTH", 64 * 1024),
+        PTO_OVERDRAFT_HOURS=_number(env, "PTO_OVERDRAFT_HOURS", 0, kind=Decimal),
         PASSWORD_HASH_METHOD="scrypt",
         API_TITLE="PTO Tracker API",
         API_VERSION="1.0.0",
@@ -68,8 +69,21 @@ def load(app, overrides=None):
     if app.config["APP_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}.")
     _check_secret(app.config)
-    if app.config["PTO_OVERDRAFT_HOURS"] < 0:
-        raise ConfigError("PTO_OVERDRAFT_HOURS must be zero or more.")
+
+
+def _number(env, name, default, kind=int):
+    """Read a non-negative number from the environment, or say which variable is wrong."""
+    raw = env.get(name)
+    if raw is None:
+        return kind(default)
+    try:
+        value = kind(raw)
+        valid = math.isfinite(value) and value >= 0
+    except (ValueError, ArithmeticError):
+        valid = False
+    if not valid:
+        raise ConfigError(f"{name} must be a number of zero or more, not {raw!r}.")
+    return value
 
 
 def _check_secret(config):

@@ -137,14 +137,5 @@ def get_balance(args, employee_id):
     """Show an employee's balance now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
     employee = get_employee_or_404(employee_id)
     as_of = args.get("as_of")
-    if as_of is None:
-        return {
-            "employee_id": employee.id,
-            "as_of": datetime.now(UTC).date(),
-            "hours_balance": employee.hours_balance,
-        }
-    return {
-        "employee_id": employee.id,
-        "as_of": as_of,
-        "hours_balance": ledger.balance_as_of(employee.id, as_of),
-    }
+    hours = employee.hours_balance if as_of is None else ledger.balance_as_of(employee.id, as_of)
+    return {"employee_id": employee.id, "as_of": as_of or datetime.now(UTC).date(), "hours_balance": hours}

@@ -173,6 +173,25 @@ def test_production_starts_with_a_strong_jwt_secret(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("JWT_ACCESS_TOKEN_MINUTES", "fifteen"),
+        ("JWT_REFRESH_TOKEN_DAYS", "-1"),
+        ("MAX_CONTENT_LENGTH", "1e3"),
+        ("PTO_OVERDRAFT_HOURS", "NaN"),
+        ("PTO_OVERDRAFT_HOURS", "Infinity"),
+        ("PTO_OVERDRAFT_HOURS", "-8"),
+    ],
+)
+def test_a_malformed_number_in_the_environment_is_named(tmp_path, name, value):
+    """A bad number stops the app with one line naming the variable, not a traceback."""
+    result = import_wsgi(tmp_path, APP_ENV="development", **{name: value})
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Configuration error: {name} must be a number")
+
+
+@pytest.mark.parametrize(
     ("raw", "expected"),
     [
         ("postgres://u:p@h:5432/d", "postgresql+psycopg2://u:p@h:5432/d"),
