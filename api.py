@@ -16,9 +16,6 @@ from werkzeug.routing import IntegerConverter
 import errors
 from models import db
 
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000
 MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
 PAGE_HEADERS = {
     "X-Total-Count": {"description": "Number of items on all pages", "schema": {"type": "integer"}},
@@ -44,13 +41,18 @@ class StrictParser(FlaskParser):
         if not req.is_json:
             raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
         try:
-            # Decimal keeps 0.1 exact and turns NaN/Infinity into values the Hours field refuses.
-            data = json.loads(body, parse_float=Decimal, parse_constant=Decimal)
-        except ValueError:
+            # Decimal keeps 0.1 exact, and turns NaN, Infinity and integers too long for int()
+            # into values the schemas refuse field by field (422) instead of failing the parse.
+            data = json.loads(body, parse_float=Decimal, parse_constant=Decimal, parse_int=_parse_int)
+        except (ValueError, RecursionError):
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise BadRequest("The JSON body must be an object.")
         return data
+
+
+def _parse_int(digits):
+    return int(digits) if len(digits) <= 100 else Decimal(digits)
 
 
 class Api(flask_smorest.Api):
@@ -62,15 +64,6 @@ class Api(flask_smorest.Api):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
-
-
-class PageArgs(ma.Schema):
-    """``?page=`` and ``?per_page=``, shared by every list."""
-
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
-    per_page = ma.fields.Integer(
-        load_default=DEFAULT_PER_PAGE, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE)
-    )
 
 
 def paginate(statement, args):

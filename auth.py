@@ -71,7 +71,6 @@ jwt.invalid_token_loader(lambda reason: unauthorized(f"Invalid token: {reason}."
 jwt.expired_token_loader(_answer("The token has expired; refresh it or log in again."))
 jwt.revoked_token_loader(_answer(SESSION_ENDED))
 jwt.user_lookup_error_loader(_answer(SESSION_ENDED))
-jwt.needs_fresh_token_loader(_answer("A fresh login is required."))
 jwt.token_verification_failed_loader(_answer("Invalid token."))
 
 
@@ -87,28 +86,40 @@ def _decoy_hash(method):
 
 
 def authenticate(username, password):
-    """Return the user with these credentials, or raise the same 401 for any mismatch."""
+    """Return the id of the user with these credentials, or raise the same 401 for any mismatch."""
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    stored_hash = user.password_hash if user else _decoy_hash(current_app.config["PASSWORD_HASH_METHOD"])
-    if not check_password_hash(stored_hash, password) or user is None:
+    user_id, stored_hash = (user.id, user.password_hash) if user else (None, None)
+    # Hashing is slow on purpose, so end the transaction first: a login must hold no lock
+    # (on SQLite, a write request's transaction holds the whole database's write lock).
+    db.session.rollback()
+    stored_hash = stored_hash or _decoy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    if not check_password_hash(stored_hash, password) or user_id is None:
         raise BadCredentials()
-    return user
+    return user_id
 
 
-def start_session(user):
-    """Open a login session for ``user`` and return its tokens."""
-    config = current_app.config
+def start_session(user_id):
+    """Open a login session for the user and return its access and refresh tokens."""
     session = LoginSession(
-        id=uuid.uuid4().hex, user_id=user.id, expires_at=utcnow() + config["JWT_REFRESH_TOKEN_EXPIRES"]
+        id=uuid.uuid4().hex,
+        user_id=user_id,
+        expires_at=utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
     )
     db.session.add(session)
-    claims = {"sid": session.id}
-    return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+    return _tokens(user_id, session.id, with_refresh=True)
+
+
+def _tokens(user_id, session_id, with_refresh):
+    claims = {"sid": session_id}
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    tokens = {
+        "access_token": create_access_token(identity=str(user_id), additional_claims=claims),
         "token_type": "Bearer",
-        "expires_in": int(config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "expires_in": int(lifetime.total_seconds()),
     }
+    if with_refresh:
+        tokens["refresh_token"] = create_refresh_token(identity=str(user_id), additional_claims=claims)
+    return tokens
 
 
 def _role_for_new_user():
@@ -122,16 +133,18 @@ def _role_for_new_user():
 
 
 @blp.post("/register")
+@blp.doc(security=[])
 @blp.arguments(RegisterIn)
 @blp.response(201, UserOut)
 def register(data):
     """Create an account; the first account of a new install is the admin."""
+    password_hash = hash_password(data["password"])  # slow on purpose: before any transaction starts
     taken = select(User.id).where(func.lower(User.username) == data["username"].lower())
     if db.session.scalar(taken) is not None:
         raise UsernameTaken()
     user = User(
         username=data["username"],
-        password_hash=hash_password(data["password"]),
+        password_hash=password_hash,
         role=_role_for_new_user(),
     )
     db.session.add(user)
@@ -140,12 +153,12 @@ def register(data):
 
 
 @blp.post("/login")
+@blp.doc(security=[])
 @blp.arguments(LoginIn)
 @blp.response(200, TokenOut)
 def login(data):
     """Exchange a username and password for an access token and a refresh token."""
-    user = authenticate(data["username"], data["password"])
-    tokens = start_session(user)
+    tokens = start_session(authenticate(data["username"], data["password"]))
     db.session.commit()
     return tokens
 
@@ -155,9 +168,7 @@ def login(data):
 @blp.response(200, TokenOut)
 def refresh():
     """Exchange a refresh token for a new access token in the same session."""
-    token = create_access_token(identity=str(current_user.id), additional_claims={"sid": get_jwt()["sid"]})
-    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
-    return {"access_token": token, "token_type": "Bearer", "expires_in": int(lifetime.total_seconds())}
+    return _tokens(current_user.id, get_jwt()["sid"], with_refresh=False)
 
 
 @blp.post("/logout")

@@ -63,6 +63,8 @@ def load(app, overrides=None):
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
+        # Every operation needs a bearer token unless it says otherwise (register, login, health).
+        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}]},
     )
     if overrides:
         app.config.update(overrides)

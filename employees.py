@@ -1,7 +1,5 @@
 """/employees: the people whose PTO is tracked, their balances, and the ledger behind them."""
 
-from datetime import UTC, datetime
-
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select
@@ -27,7 +25,7 @@ blp = Blueprint("employees", __name__, url_prefix="/employees", description="Emp
 
 
 class EmployeeArchived(Conflict):
-    description = "The employee is archived; restore is not supported, so create a new record."
+    description = "The employee is archived: their balance and entries can no longer change."
 
 
 def get_employee_or_404(employee_id, with_entries=False):
@@ -138,4 +136,4 @@ def get_balance(args, employee_id):
     employee = get_employee_or_404(employee_id)
     as_of = args.get("as_of")
     hours = employee.hours_balance if as_of is None else ledger.balance_as_of(employee.id, as_of)
-    return {"employee_id": employee.id, "as_of": as_of or datetime.now(UTC).date(), "hours_balance": hours}
+    return {"employee_id": employee.id, "as_of": as_of or utcnow().date(), "hours_balance": hours}

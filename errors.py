@@ -79,8 +79,16 @@ def _database_unavailable(error):
 
 
 def _integrity_error(error):
-    current_app.logger.warning("integrity error: %s", error.orig)
-    return error_response(409, "The request conflicts with data already stored.")
+    """A duplicate (two requests racing to create the same thing) is the client's conflict;
+    any other broken constraint is a bug of ours."""
+    if _is_unique_violation(error):
+        current_app.logger.info("unique violation: %s", error.orig)
+        return error_response(409, "The request conflicts with data already stored.")
+    return _unexpected_error(error)
+
+
+def _is_unique_violation(error):
+    return getattr(error.orig, "pgcode", None) == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 def _unexpected_error(_error):

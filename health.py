@@ -13,6 +13,7 @@ blp = Blueprint("health", __name__, description="Service health")
 
 
 @blp.get("/health")
+@blp.doc(security=[])
 @blp.response(200, HealthOut)
 @blp.alt_response(503, schema=HealthOut, description="The database is down")
 def health():

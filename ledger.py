@@ -1,13 +1,13 @@
 """The only code that moves hours: an atomic balance change and its ledger line, in one transaction."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from werkzeug.exceptions import Conflict
 
-from models import Employee, Hours, LedgerLine, db
+from models import BALANCE_LIMIT, Employee, Hours, LedgerLine, db
 
 _delta = bindparam("delta", type_=Hours)
 # Rounded in SQL: SQLite keeps NUMERIC as REAL, and 0.3 - 0.1 - 0.1 - 0.1 must reach exactly 0.
@@ -17,11 +17,14 @@ _new_balance = func.round(Employee.hours_balance + _delta, 2)
 # requests queue on the row (PostgreSQL) or the write lock (SQLite) and none is lost.
 _CHANGE_BALANCE = (
     update(Employee)
-    .where(Employee.id == bindparam("employee_id"))
+    .where(
+        Employee.id == bindparam("employee_id"),
+        _new_balance >= bindparam("floor", type_=Hours),
+        _new_balance <= BALANCE_LIMIT,
+    )
     .values(hours_balance=_new_balance)
     .returning(Employee.hours_balance)
 )
-_CHANGE_BALANCE_ABOVE_FLOOR = _CHANGE_BALANCE.where(_new_balance >= bindparam("floor", type_=Hours))
 _LOCKED_BALANCE = (
     select(Employee.hours_balance).where(Employee.id == bindparam("employee_id")).with_for_update()
 )
@@ -29,6 +32,10 @@ _LOCKED_BALANCE = (
 
 class InsufficientBalance(Conflict):
     description = "The employee's balance does not cover these hours."
+
+
+class BalanceOutOfRange(Conflict):
+    description = f"The balance would leave the range the ledger keeps (±{BALANCE_LIMIT:,} hours)."
 
 
 def open_balance(employee, hours, actor_id):
@@ -58,8 +65,7 @@ def set_balance(employee, target, actor_id, reason=None):
 def take_hours(entry, actor_id):
     """Take an entry's hours from its employee's balance; 409 if that passes the allowed overdraft."""
     floor = -current_app.config["PTO_OVERDRAFT_HOURS"]
-    if _move_hours(entry.employee_id, -entry.hours, "pto_taken", actor_id, entry, floor=floor) is None:
-        raise InsufficientBalance()
+    _move_hours(entry.employee_id, -entry.hours, "pto_taken", actor_id, entry, floor=floor)
 
 
 def refund_hours(entry, actor_id):
@@ -71,7 +77,7 @@ def lines(employee_id, as_of=None):
     """The statement listing an employee's ledger lines in order, up to the end of ``as_of`` if given."""
     statement = select(LedgerLine).where(LedgerLine.employee_id == employee_id).order_by(LedgerLine.id)
     if as_of is not None:
-        statement = statement.where(LedgerLine.created_at < _end_of_day(as_of))
+        statement = statement.where(LedgerLine.created_at <= _end_of_day(as_of))
     return statement
 
 
@@ -79,25 +85,23 @@ def balance_as_of(employee_id, day):
     """The balance at the end of ``day`` (UTC): the sum of the ledger lines up to then."""
     total = db.session.scalar(
         select(func.round(func.coalesce(func.sum(LedgerLine.delta), 0), 2)).where(
-            LedgerLine.employee_id == employee_id, LedgerLine.created_at < _end_of_day(day)
+            LedgerLine.employee_id == employee_id, LedgerLine.created_at <= _end_of_day(day)
         )
     )
     return Decimal(str(total)).quantize(Decimal("0.01"))
 
 
 def _end_of_day(day):
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    # The day's last microsecond rather than the next midnight, which 9999-12-31 does not have.
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def _move_hours(employee_id, delta, kind, actor_id, entry=None, reason=None, floor=None):
-    """Change a balance by ``delta`` and write its line; return the new balance, or None below ``floor``."""
-    params = {"employee_id": employee_id, "delta": delta}
-    statement = _CHANGE_BALANCE
-    if floor is not None:
-        statement, params["floor"] = _CHANGE_BALANCE_ABOVE_FLOOR, floor
-    balance = db.session.execute(statement, params).scalar_one_or_none()
+def _move_hours(employee_id, delta, kind, actor_id, entry=None, reason=None, floor=-BALANCE_LIMIT):
+    """Change a balance by ``delta`` and write its line; 409 if the result would fall below ``floor``."""
+    params = {"employee_id": employee_id, "delta": delta, "floor": floor}
+    balance = db.session.execute(_CHANGE_BALANCE, params).scalar_one_or_none()
     if balance is None:
-        return None
+        raise InsufficientBalance() if delta < 0 else BalanceOutOfRange()
     db.session.add(
         LedgerLine(
             employee_id=employee_id,

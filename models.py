@@ -34,6 +34,8 @@ LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual")
 
 # NUMERIC(10, 2): exact hours on PostgreSQL. SQLite keeps REAL, so the ledger rounds in SQL.
 Hours = Numeric(10, 2)
+# Far beyond any real balance, and well inside NUMERIC(10, 2), so no change can overflow it.
+BALANCE_LIMIT = Decimal("1000000")
 
 
 def utcnow():
@@ -108,7 +110,12 @@ class Employee(db.Model):
     """A person whose PTO is tracked. Archiving hides them from lists and keeps their history."""
 
     __tablename__ = "employees"
-    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint(
+            f"hours_balance BETWEEN -{BALANCE_LIMIT} AND {BALANCE_LIMIT}", name="hours_balance_in_range"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -121,6 +128,7 @@ class Employee(db.Model):
 
     @property
     def archived(self):
+        """Archived employees keep their history but no longer change."""
         return self.archived_at is not None
 
 
@@ -166,6 +174,10 @@ class LedgerLine(db.Model):
     __tablename__ = "ledger_lines"
     __table_args__ = (
         CheckConstraint(one_of("kind", LEDGER_KINDS), name="kind"),
+        CheckConstraint(
+            "(kind IN ('pto_taken', 'refund')) = (pto_entry_id IS NOT NULL)",
+            name="pto_lines_name_their_entry",
+        ),
         # The database itself guarantees an entry's hours are taken once and refunded once.
         Index(
             "uq_ledger_lines_pto_entry_id_kind",

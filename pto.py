@@ -3,11 +3,11 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select, update
-from werkzeug.exceptions import Conflict, NotFound
+from werkzeug.exceptions import Conflict
 
 import ledger
 from api import PAGE_HEADERS, Blueprint, paginate
-from employees import get_active_employee_or_404
+from employees import EmployeeArchived, get_active_employee_or_404
 from models import PtoEntry, db, utcnow
 from schemas import PtoIn, PtoOut, PtoQuery
 
@@ -41,6 +41,8 @@ def record_pto(employee, data, actor_id):
 
 def cancel_pto(entry, actor_id):
     """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
+    if entry.employee.archived:
+        raise EmployeeArchived()
     if entry.status not in CANCELLABLE:
         raise IllegalTransition(f"The entry is already {entry.status}.")
     was_approved = entry.status == "approved"
@@ -67,10 +69,7 @@ def _transition(entry, to_status, **changes):
 
 def get_entry_or_404(entry_id):
     """Load a PTO entry by id, or raise 404."""
-    entry = db.session.get(PtoEntry, entry_id)
-    if entry is None:
-        raise NotFound("No PTO entry with that id.")
-    return entry
+    return db.get_or_404(PtoEntry, entry_id, description="No PTO entry with that id.")
 
 
 @blp.get("")

@@ -4,9 +4,12 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from api import MAX_ID, PageArgs
+from api import MAX_ID
 from models import PTO_STATUSES, PTO_TYPES
 
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
 MAX_HOURS = Decimal("100000")
 CENT = Decimal("0.01")
 USERNAME_CHARACTERS = r"^[A-Za-z0-9._@-]+$"
@@ -51,18 +54,44 @@ class HoursField(fields.Field):
         return None if value is None else float(value)
 
 
+class Text(fields.String):
+    """A string both databases can store: no NUL characters, no unpaired surrogates."""
+
+    default_error_messages = {"unstorable": "Must not contain NUL characters or unpaired surrogates."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.make_error("unstorable") from None
+        if "\x00" in text:
+            raise self.make_error("unstorable")
+        return text
+
+
 def not_blank(value):
+    """Refuse a string of only whitespace."""
     if not value.strip():
         raise ValidationError("Must not be blank.")
 
 
-def Id(*, in_query=False, **kwargs):
+def id_field(*, in_query=False, **kwargs):
     """An integer id. In a JSON body it must be a plain integer (no strings, floats or booleans);
     in a query string every value is text, so there it is parsed."""
     return fields.Integer(strict=not in_query, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class PageArgs(Schema):
+    """``?page=`` and ``?per_page=``, shared by every list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
 class MessageOut(Schema):
+    """A short confirmation."""
+
     message = fields.String(required=True)
 
 
@@ -74,19 +103,19 @@ class UserOut(Schema):
 
 
 class RegisterIn(Schema):
-    username = fields.String(
+    username = Text(
         required=True,
         validate=[
             validate.Length(min=3, max=80),
             validate.Regexp(USERNAME_CHARACTERS, error="Use only letters, digits and . _ @ - characters."),
         ],
     )
-    password = fields.String(required=True, validate=validate.Length(min=8, max=128))
+    password = Text(required=True, validate=validate.Length(min=8, max=128))
 
 
 class LoginIn(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    username = Text(required=True, validate=validate.Length(min=1, max=80))
+    password = Text(required=True, validate=validate.Length(min=1, max=128))
 
 
 class TokenOut(Schema):
@@ -125,7 +154,7 @@ class EmployeeOut(Schema):
 
 
 class EmployeeIn(Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), not_blank])
+    name = Text(required=True, validate=[validate.Length(min=1, max=120), not_blank])
     hours_balance = HoursField(minimum=Decimal("0"), load_default=Decimal("0"))
 
 
@@ -133,13 +162,18 @@ class BalanceIn(Schema):
     """The tutorial's PUT: set the balance; the ledger records the difference as an adjustment."""
 
     hours_balance = HoursField(minimum=Decimal("0"), required=True)
-    reason = fields.String(validate=validate.Length(max=500))
+    reason = Text(validate=validate.Length(max=500))
 
 
 class EmployeePatchIn(Schema):
-    name = fields.String(validate=[validate.Length(min=1, max=120), not_blank])
+    name = Text(validate=[validate.Length(min=1, max=120), not_blank])
     hours_balance = HoursField(minimum=Decimal("0"))
-    reason = fields.String(validate=validate.Length(max=500))
+    reason = Text(validate=validate.Length(max=500), metadata={"description": "Why the balance changes"})
+
+    @validates_schema
+    def reason_goes_with_a_balance(self, data, **kwargs):
+        if "reason" in data and "hours_balance" not in data:
+            raise ValidationError("Give hours_balance with reason.", field_name="reason")
 
 
 class EmployeeQuery(PageArgs):
@@ -147,12 +181,12 @@ class EmployeeQuery(PageArgs):
 
 
 class PtoIn(Schema):
-    employee_id = Id(required=True)
+    employee_id = id_field(required=True)
     hours = HoursField(required=True)
     start_date = fields.Date(metadata={"description": "First day off; defaults end_date to the same day"})
     end_date = fields.Date()
     type = fields.String(load_default="vacation", validate=validate.OneOf(PTO_TYPES))
-    note = fields.String(validate=validate.Length(max=1000))
+    note = Text(validate=validate.Length(max=1000))
 
     @validates_schema
     def check_dates(self, data, **kwargs):
@@ -180,7 +214,7 @@ class DateRangeArgs(Schema):
 
 
 class PtoQuery(PageArgs, DateRangeArgs):
-    employee_id = Id(in_query=True)
+    employee_id = id_field(in_query=True)
     status = fields.String(validate=validate.OneOf(PTO_STATUSES))
     type = fields.String(validate=validate.OneOf(PTO_TYPES))
 

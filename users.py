@@ -2,11 +2,10 @@
 
 from flask_jwt_extended import jwt_required
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
-from api import PAGE_HEADERS, Blueprint, PageArgs, paginate
+from api import PAGE_HEADERS, Blueprint, paginate
 from models import User, db
-from schemas import UserOut
+from schemas import PageArgs, UserOut
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="User accounts")
 
@@ -25,7 +24,4 @@ def list_users(args):
 @blp.response(200, UserOut)
 def get_user(user_id):
     """Show one user account."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No user with that id.")
-    return user
+    return db.get_or_404(User, user_id, description="No user with that id.")

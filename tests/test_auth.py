@@ -183,3 +183,28 @@ def decode_claims(app, headers):
 
     with app.app_context():
         return decode_token(headers["Authorization"].removeprefix("Bearer "))
+
+
+def test_password_hashing_holds_no_database_transaction(client, monkeypatch):
+    """The deliberately slow hash runs with no transaction open, so logins never hold a lock."""
+    import auth
+    from models import db
+
+    seen = []
+
+    def spy(real):
+        def checked(*args, **kwargs):
+            seen.append(db.session().in_transaction())
+            return real(*args, **kwargs)
+
+        return checked
+
+    monkeypatch.setattr(auth, "generate_password_hash", spy(auth.generate_password_hash))
+    monkeypatch.setattr(auth, "check_password_hash", spy(auth.check_password_hash))
+    register(client, "lena")
+
+    client.post("/login", json={"username": "lena", "password": PASSWORD})
+    client.post("/login", json={"username": "nobody", "password": PASSWORD})
+
+    assert len(seen) >= 3
+    assert not any(seen)

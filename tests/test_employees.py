@@ -122,7 +122,15 @@ def test_patch_renames_and_can_set_the_balance(client, admin):
 
 @pytest.mark.parametrize(
     "body",
-    [{"name": ""}, {"name": "   "}, {"name": "x" * 121}, {"name": None}, {"hours_balance": -1}, {"id": 7}],
+    [
+        {"name": ""},
+        {"name": "   "},
+        {"name": "x" * 121},
+        {"name": None},
+        {"hours_balance": -1},
+        {"id": 7},
+        {"reason": "a reason without a balance"},
+    ],
 )
 def test_patch_validates_fields(client, admin, body):
     employee = create_employee(client, admin)
@@ -158,11 +166,13 @@ def test_delete_archives_the_employee_and_keeps_their_history(client, admin):
     assert client.get(f"/employees/{employee['id']}/ledger", headers=admin).headers["X-Total-Count"] == "2"
 
 
-def test_archived_employees_cannot_take_pto_or_change_balance(client, admin):
+def test_archived_employees_are_frozen(client, admin):
     employee = create_employee(client, admin, hours_balance=40)
+    entry = file_pto(client, admin, employee["id"], 8).json
     client.delete(f"/employees/{employee['id']}", headers=admin)
 
     assert file_pto(client, admin, employee["id"], 1).status_code == 409
+    assert client.delete(f"/pto/{entry['id']}", headers=admin).status_code == 409
     assert (
         client.put(f"/employees/{employee['id']}", json={"hours_balance": 1}, headers=admin).status_code
         == 409

@@ -125,3 +125,30 @@ def test_an_unavailable_database_is_503_with_retry_after(url):
     assert health.status_code == 503
     assert health.json == {"status": "unavailable", "database": "unavailable"}
     assert health.headers["Retry-After"].isdigit()
+
+
+@pytest.mark.parametrize("text", ["a\u0000b", "\ud800"])
+def test_text_neither_database_can_store_is_422(client, admin, text):
+    responses = [
+        client.post("/employees", json={"name": text}, headers=admin),
+        client.post("/login", json={"username": text, "password": "whatever1"}),
+        client.post("/register", json={"username": "valid.name", "password": text * 8}),
+    ]
+
+    for response in responses:
+        assert_error_shape(response, 422)
+
+
+def test_deeply_nested_json_is_400(client, admin):
+    assert_error_shape(post_raw(client, admin, "[" * 20_000), 400)
+
+
+def test_an_integer_too_long_to_parse_is_a_field_error(client, admin):
+    employee = create_employee(client, admin)
+
+    hours = post_raw(client, admin, f'{{"employee_id": {employee["id"]}, "hours": {"9" * 5000}}}')
+    employee_id = post_raw(client, admin, f'{{"employee_id": {"9" * 5000}, "hours": 1}}')
+
+    assert_error_shape(hours, 422)
+    assert_error_shape(employee_id, 422)
+    assert "employee_id" in employee_id.json["errors"]

@@ -1,10 +1,10 @@
 """The ledger explains every balance: each change is a line, and the balance on any day can be asked for."""
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 from conftest import create_employee, file_pto
 
-TODAY = date.today()
+TODAY = datetime.now(UTC).date()  # as_of days are UTC days
 
 
 def test_every_change_is_a_line_with_its_cause(client, admin):
@@ -75,3 +75,28 @@ def test_bad_as_of_is_422(client, admin):
 
     assert response.status_code == 422
     assert "as_of" in response.json["errors"]
+
+
+def test_as_of_the_last_representable_day_works(client, admin):
+    employee = create_employee(client, admin, hours_balance=40)
+    path = f"/employees/{employee['id']}"
+
+    balance = client.get(f"{path}/balance?as_of=9999-12-31", headers=admin)
+    lines = client.get(f"{path}/ledger?as_of=9999-12-31", headers=admin)
+
+    assert balance.json["hours_balance"] == 40
+    assert len(lines.json) == 1
+
+
+def test_refunds_cannot_push_a_balance_beyond_the_ledgers_range(client, admin):
+    employee = create_employee(client, admin, hours_balance=100_000)
+    path = f"/employees/{employee['id']}"
+    entries = []
+    for _ in range(10):
+        entries.append(file_pto(client, admin, employee["id"], 100_000).json["id"])
+        client.put(path, json={"hours_balance": 100_000}, headers=admin)
+
+    cancels = [client.delete(f"/pto/{entry}", headers=admin).status_code for entry in entries]
+
+    assert cancels == [204] * 9 + [409]
+    assert client.get(path, headers=admin).json["hours_balance"] == 1_000_000

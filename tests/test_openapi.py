@@ -21,3 +21,17 @@ def test_openapi_document_lists_every_route(app, client):
     }
     assert served == documented
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_only_register_login_and_health_are_public(client):
+    spec = client.get("/openapi.json").json
+
+    public = {
+        (path, method)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters" and operation.get("security") == []
+    }
+
+    assert public == {("/register", "post"), ("/login", "post"), ("/health", "get")}
+    assert spec["security"] == [{"bearerAuth": []}]

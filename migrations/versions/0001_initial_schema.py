@@ -57,6 +57,9 @@ def upgrade():
         timestamp("created_at"),
         timestamp("updated_at"),
         sa.CheckConstraint("length(name) > 0", name=op.f("ck_employees_name_not_empty")),
+        sa.CheckConstraint(
+            "hours_balance BETWEEN -1000000 AND 1000000", name=op.f("ck_employees_hours_balance_in_range")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_employees")),
     )
 
@@ -117,6 +120,10 @@ def upgrade():
         sa.CheckConstraint(
             "kind IN ('opening', 'adjustment', 'pto_taken', 'refund', 'accrual')",
             name=op.f("ck_ledger_lines_kind"),
+        ),
+        sa.CheckConstraint(
+            "(kind IN ('pto_taken', 'refund')) = (pto_entry_id IS NOT NULL)",
+            name=op.f("ck_ledger_lines_pto_lines_name_their_entry"),
         ),
         sa.ForeignKeyConstraint(
             ["employee_id"], ["employees.id"], name=op.f("fk_ledger_lines_employee_id_employees")
