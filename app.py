@@ -29,6 +29,7 @@ def create_app(test_config=None):
     register_extensions(app)
     register_api(app)
     errors.register_error_handlers(app)
+    register_commands(app)
     return app
 
 
@@ -47,3 +48,8 @@ def register_api(app):
     )
     for module in (auth, users, employees, pto, health):
         api.register_blueprint(module.blp)
+
+
+def register_commands(app):
+    app.cli.add_command(users.create_admin_command)
+    app.cli.add_command(users.create_user_command)

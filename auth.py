@@ -13,23 +13,38 @@ from flask_jwt_extended import (
     jwt_required,
 )
 from sqlalchemy import bindparam, func, select, update
-from werkzeug.exceptions import Conflict, Unauthorized
+from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api import Blueprint
 from database import lock_table_for_writes
-from errors import error_response
+from errors import InvalidField, error_response
 from models import LoginSession, User, db, utcnow
-from schemas import LoginIn, MessageOut, RegisterIn, TokenOut, UserOut
+from schemas import LoginIn, MeOut, MessageOut, PasswordChangeIn, RegisterIn, TokenOut, UserOut
 
 blp = Blueprint("auth", __name__, description="Accounts and sessions")
 jwt = JWTManager()
 
 # One statement answers both questions on every request: is this session live, and who is it.
+# Roles come from here too, so a role change or deactivation applies to the very next request.
 _LIVE_SESSION_USER = (
     select(User)
     .join(LoginSession, LoginSession.user_id == User.id)
-    .where(LoginSession.id == bindparam("session_id"), LoginSession.revoked_at.is_(None))
+    .where(
+        LoginSession.id == bindparam("session_id"),
+        LoginSession.revoked_at.is_(None),
+        User.is_active.is_(True),
+    )
+)
+_REVOKE_OTHER_SESSIONS = (
+    update(LoginSession)
+    .where(
+        LoginSession.user_id == bindparam("user_id"),
+        LoginSession.id != bindparam("keep_session_id"),
+        LoginSession.revoked_at.is_(None),
+    )
+    .values(revoked_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
 )
 _REVOKE_SESSION = (
     update(LoginSession)
@@ -45,6 +60,15 @@ class BadCredentials(Unauthorized):
 
 class UsernameTaken(Conflict):
     description = "That username is already taken."
+
+
+class RegistrationClosed(Forbidden):
+    description = "Registration is closed: ask an administrator for an account."
+
+
+class WrongPassword(InvalidField):
+    def __init__(self):
+        super().__init__("current_password", "Wrong password.")
 
 
 @jwt.user_lookup_loader
@@ -86,16 +110,32 @@ def _decoy_hash(method):
 
 
 def authenticate(username, password):
-    """Return the id of the user with these credentials, or raise the same 401 for any mismatch."""
+    """Return the id of the active user with these credentials, or raise the same 401 for any mismatch."""
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    user_id, stored_hash = (user.id, user.password_hash) if user else (None, None)
-    # Hashing is slow on purpose, so end the transaction first: a login must hold no lock
+    user_id = user.id if user and user.is_active else None
+    if not _password_matches(user.password_hash if user else None, password) or user_id is None:
+        raise BadCredentials()
+    return user_id
+
+
+def _password_matches(stored_hash, password):
+    """Check ``password`` against ``stored_hash`` (a decoy when None, so it takes the same time)."""
+    # Hashing is slow on purpose, so end the transaction first: it must hold no lock while it runs
     # (on SQLite, a write request's transaction holds the whole database's write lock).
     db.session.rollback()
     stored_hash = stored_hash or _decoy_hash(current_app.config["PASSWORD_HASH_METHOD"])
-    if not check_password_hash(stored_hash, password) or user_id is None:
-        raise BadCredentials()
-    return user_id
+    return check_password_hash(stored_hash, password)
+
+
+def add_user(username, password, role):
+    """Create an account, or raise 409 if the username is taken in any case."""
+    password_hash = hash_password(password)  # slow on purpose: before any transaction starts
+    taken = select(User.id).where(func.lower(User.username) == username.lower())
+    if db.session.scalar(taken) is not None:
+        raise UsernameTaken()
+    user = User(username=username, password_hash=password_hash, role=role() if callable(role) else role)
+    db.session.add(user)
+    return user
 
 
 def start_session(user_id):
@@ -138,16 +178,9 @@ def _role_for_new_user():
 @blp.response(201, UserOut)
 def register(data):
     """Create an account; the first account of a new install is the admin."""
-    password_hash = hash_password(data["password"])  # slow on purpose: before any transaction starts
-    taken = select(User.id).where(func.lower(User.username) == data["username"].lower())
-    if db.session.scalar(taken) is not None:
-        raise UsernameTaken()
-    user = User(
-        username=data["username"],
-        password_hash=password_hash,
-        role=_role_for_new_user(),
-    )
-    db.session.add(user)
+    if not current_app.config["REGISTRATION_OPEN"]:
+        raise RegistrationClosed()
+    user = add_user(data["username"], data["password"], role=_role_for_new_user)
     db.session.commit()
     return user, {"Location": url_for("users.get_user", user_id=user.id)}
 
@@ -183,7 +216,25 @@ def logout():
 
 @blp.get("/me")
 @jwt_required()
-@blp.response(200, UserOut)
+@blp.response(200, MeOut)
 def me():
-    """Show the caller's account."""
+    """Show the caller's account, role and linked employee."""
     return current_user
+
+
+@blp.post("/me/password")
+@jwt_required()
+@blp.arguments(PasswordChangeIn)
+@blp.response(200, MessageOut)
+def change_password(data):
+    """Change the caller's password; every other session of theirs ends (this one stays)."""
+    user_id, session_id = current_user.id, get_jwt()["sid"]
+    if not _password_matches(current_user.password_hash, data["current_password"]):
+        raise WrongPassword()
+    new_hash = hash_password(data["new_password"])
+    db.session.get(User, user_id).password_hash = new_hash
+    db.session.execute(
+        _REVOKE_OTHER_SESSIONS, {"user_id": user_id, "keep_session_id": session_id, "now": utcnow()}
+    )
+    db.session.commit()
+    return {"message": "Password changed; your other sessions have ended."}

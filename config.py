@@ -58,6 +58,7 @@ def load(app, overrides=None):
         MAX_CONTENT_LENGTH=_number(env, "MAX_CONTENT_LENGTH", 64 * 1024),
         PTO_OVERDRAFT_HOURS=_number(env, "PTO_OVERDRAFT_HOURS", 0, kind=Decimal),
         PASSWORD_HASH_METHOD="scrypt",
+        REGISTRATION_OPEN=_flag(env, "REGISTRATION_OPEN", True),
         API_TITLE="PTO Tracker API",
         API_VERSION="1.0.0",
         OPENAPI_VERSION="3.0.3",
@@ -71,6 +72,18 @@ def load(app, overrides=None):
     if app.config["APP_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}.")
     _check_secret(app.config)
+
+
+def _flag(env, name, default):
+    """Read a yes/no setting: 1/true/yes/on or 0/false/no/off."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
 
 
 def _number(env, name, default, kind=int):

@@ -1,4 +1,4 @@
-"""/employees: the people whose PTO is tracked, their balances, and the ledger behind them."""
+"""/employees: the people whose PTO is tracked, their managers, balances, and the ledger behind them."""
 
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
@@ -8,7 +8,9 @@ from werkzeug.exceptions import Conflict, NotFound
 
 import ledger
 from api import PAGE_HEADERS, Blueprint, paginate
+from errors import InvalidField
 from models import Employee, db, utcnow
+from permissions import require_admin, visible_employees
 from schemas import (
     AsOfArgs,
     BalanceIn,
@@ -28,21 +30,39 @@ class EmployeeArchived(Conflict):
     description = "The employee is archived: their balance and entries can no longer change."
 
 
-def get_employee_or_404(employee_id, with_entries=False):
-    """Load an employee by id (archived ones too: their history is kept), or raise 404."""
-    options = [selectinload(Employee.pto_entries)] if with_entries else []
-    employee = db.session.get(Employee, employee_id, options=options)
+def get_employee_or_404(user, employee_id, with_entries=False):
+    """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404."""
+    statement = select(Employee).where(Employee.id == employee_id, visible_employees(user))
+    if with_entries:
+        statement = statement.options(selectinload(Employee.pto_entries))
+    employee = db.session.scalar(statement)
     if employee is None:
         raise NotFound("No employee with that id.")
     return employee
 
 
-def get_active_employee_or_404(employee_id):
-    """Load an employee whose balance may still change: 404 if unknown, 409 if archived."""
-    employee = get_employee_or_404(employee_id)
+def require_active(employee):
+    """Raise 409 if ``employee`` is archived."""
     if employee.archived:
         raise EmployeeArchived()
-    return employee
+
+
+def assign_manager(employee, manager_id):
+    """Set ``employee``'s manager: an existing, active employee that does not report to them (else 422)."""
+    ancestor_id = manager_id
+    while ancestor_id is not None:
+        if ancestor_id == employee.id:
+            raise InvalidField("manager_id", "That would make the employee their own manager.")
+        # Locked, so two changes made at once cannot close a loop between them.
+        ancestor = db.session.execute(
+            select(Employee.manager_id, Employee.archived_at)
+            .where(Employee.id == ancestor_id)
+            .with_for_update()
+        ).one_or_none()
+        if ancestor is None or (ancestor_id == manager_id and ancestor.archived_at is not None):
+            raise InvalidField("manager_id", "No active employee with that id.")
+        ancestor_id = ancestor.manager_id
+    employee.manager_id = manager_id
 
 
 @blp.get("")
@@ -50,10 +70,13 @@ def get_active_employee_or_404(employee_id):
 @blp.arguments(EmployeeQuery, location="query")
 @blp.response(200, EmployeeOut(many=True), headers=PAGE_HEADERS)
 def list_employees(args):
-    """List employees with their PTO entries, a page at a time (archived ones with ?archived=true)."""
+    """List the employees the caller may see, with their PTO entries (archived ones with ?archived=true)."""
     archived = Employee.archived_at.is_not(None) if args["archived"] else Employee.archived_at.is_(None)
     statement = (
-        select(Employee).where(archived).order_by(Employee.id).options(selectinload(Employee.pto_entries))
+        select(Employee)
+        .where(archived, visible_employees(current_user))
+        .order_by(Employee.id)
+        .options(selectinload(Employee.pto_entries))
     )
     return paginate(statement, args)
 
@@ -63,9 +86,12 @@ def list_employees(args):
 @blp.arguments(EmployeeIn)
 @blp.response(201, EmployeeOut)
 def create_employee(data):
-    """Add an employee; their starting hours become the opening ledger line."""
+    """Add an employee (admins); their starting hours become the opening ledger line."""
+    require_admin(current_user)
     employee = Employee(name=data["name"])
     db.session.add(employee)
+    if data.get("manager_id") is not None:
+        assign_manager(employee, data["manager_id"])
     ledger.open_balance(employee, data["hours_balance"], current_user.id)
     db.session.commit()
     return employee, {"Location": url_for("employees.get_employee", employee_id=employee.id)}
@@ -76,7 +102,7 @@ def create_employee(data):
 @blp.response(200, EmployeeOut)
 def get_employee(employee_id):
     """Show one employee with their PTO entries."""
-    return get_employee_or_404(employee_id, with_entries=True)
+    return get_employee_or_404(current_user, employee_id, with_entries=True)
 
 
 @blp.put("/<id:employee_id>")
@@ -84,11 +110,13 @@ def get_employee(employee_id):
 @blp.arguments(BalanceIn)
 @blp.response(200, EmployeeOut)
 def set_employee_balance(data, employee_id):
-    """Set the balance (the tutorial's PUT); the ledger records the difference as an adjustment."""
-    employee = get_active_employee_or_404(employee_id)
+    """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
+    require_admin(current_user)
+    employee = get_employee_or_404(current_user, employee_id)
+    require_active(employee)
     ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
     db.session.commit()
-    return get_employee_or_404(employee_id, with_entries=True)
+    return get_employee_or_404(current_user, employee_id, with_entries=True)
 
 
 @blp.patch("/<id:employee_id>")
@@ -96,22 +124,27 @@ def set_employee_balance(data, employee_id):
 @blp.arguments(EmployeePatchIn)
 @blp.response(200, EmployeeOut)
 def update_employee(data, employee_id):
-    """Change an employee's name and/or balance."""
-    employee = get_active_employee_or_404(employee_id)
+    """Change an employee's name, manager and/or balance (admins)."""
+    require_admin(current_user)
+    employee = get_employee_or_404(current_user, employee_id)
+    require_active(employee)
     if "name" in data:
         employee.name = data["name"]
+    if "manager_id" in data:
+        assign_manager(employee, data["manager_id"])
     if "hours_balance" in data:
         ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
     db.session.commit()
-    return get_employee_or_404(employee_id, with_entries=True)
+    return get_employee_or_404(current_user, employee_id, with_entries=True)
 
 
 @blp.delete("/<id:employee_id>")
 @jwt_required()
 @blp.response(204)
 def archive_employee(employee_id):
-    """Archive an employee: hidden from lists, history and ledger kept."""
-    employee = get_employee_or_404(employee_id)
+    """Archive an employee (admins): hidden from lists, history and ledger kept."""
+    require_admin(current_user)
+    employee = get_employee_or_404(current_user, employee_id)
     if not employee.archived:
         employee.archived_at = utcnow()
         db.session.commit()
@@ -123,7 +156,7 @@ def archive_employee(employee_id):
 @blp.response(200, LedgerLineOut(many=True), headers=PAGE_HEADERS)
 def list_ledger(args, employee_id):
     """List the ledger lines that explain an employee's balance, oldest first."""
-    get_employee_or_404(employee_id)
+    get_employee_or_404(current_user, employee_id)
     return paginate(ledger.lines(employee_id, args.get("as_of")), args)
 
 
@@ -133,7 +166,7 @@ def list_ledger(args, employee_id):
 @blp.response(200, BalanceOut)
 def get_balance(args, employee_id):
     """Show an employee's balance now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
-    employee = get_employee_or_404(employee_id)
+    employee = get_employee_or_404(current_user, employee_id)
     as_of = args.get("as_of")
     hours = employee.hours_balance if as_of is None else ledger.balance_as_of(employee.id, as_of)
     return {"employee_id": employee.id, "as_of": as_of or utcnow().date(), "hours_balance": hours}

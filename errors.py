@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import current_app, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import UnprocessableEntity
 
 RETRY_AFTER_SECONDS = 5
 
@@ -20,6 +21,14 @@ class ErrorSchema(ma.Schema):
         keys=ma.fields.String(),
         metadata={"description": "Messages per field, only when fields are at fault"},
     )
+
+
+class InvalidField(UnprocessableEntity):
+    """A 422 for one field, raised by business rules that schemas cannot check (e.g. cycles)."""
+
+    def __init__(self, field, message):
+        super().__init__(f"Invalid input: {field}.")
+        self.data = {"messages": {"json": {field: [message]}}}
 
 
 def error_response(code, message, errors=None, headers=None):

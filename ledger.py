@@ -28,6 +28,7 @@ _CHANGE_BALANCE = (
 _LOCKED_BALANCE = (
     select(Employee.hours_balance).where(Employee.id == bindparam("employee_id")).with_for_update()
 )
+_LOCK_EMPLOYEE = select(Employee.id).where(Employee.id == bindparam("employee_id")).with_for_update()
 
 
 class InsufficientBalance(Conflict):
@@ -36,6 +37,28 @@ class InsufficientBalance(Conflict):
 
 class BalanceOutOfRange(Conflict):
     description = f"The balance would leave the range the ledger keeps (±{BALANCE_LIMIT:,} hours)."
+
+
+def lock_account(employee):
+    """Hold ``employee``'s row until commit, then re-read it: new requests for one employee queue
+    here, and each sees the balance and pending hours the one before it left.
+
+    The lock is its own statement because PostgreSQL's READ COMMITTED gives a statement the
+    snapshot it started with; only a statement begun after the lock sees the previous holder's
+    new pending entry. On SQLite the request's BEGIN IMMEDIATE has already serialised writers.
+    """
+    db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee.id})
+    db.session.refresh(employee)
+
+
+def ensure_available(employee, hours):
+    """Refuse (409) a request for more than the employee's available hours plus the allowed overdraft."""
+    available = employee.available_hours + current_app.config["PTO_OVERDRAFT_HOURS"]
+    if hours > available:
+        raise InsufficientBalance(
+            f"Only {available:.2f} hours are available (balance {employee.hours_balance:.2f}, "
+            f"{employee.pending_hours:.2f} pending)."
+        )
 
 
 def open_balance(employee, hours, actor_id):

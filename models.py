@@ -15,9 +15,11 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     func,
+    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, registry, relationship
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -81,13 +83,25 @@ class User(db.Model):
     """Someone who can log in. Only a slow salted hash of the password is kept."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        Index("uq_users_employee_id", "employee_id", unique=True),  # one account per employee
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="employee")
+    # The employee record this account belongs to: what "themselves" means for its role.
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    employee: Mapped["Employee | None"] = relationship()
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
 
 
 # Usernames are unique whatever their case: "Alice" cannot register beside "alice".
@@ -120,6 +134,9 @@ class Employee(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     hours_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id"), CheckConstraint("manager_id <> id", name="not_own_manager"), index=True
+    )
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -130,6 +147,11 @@ class Employee(db.Model):
     def archived(self):
         """Archived employees keep their history but no longer change."""
         return self.archived_at is not None
+
+    @property
+    def available_hours(self):
+        """What may still be requested: the balance less the hours of undecided requests."""
+        return self.hours_balance - self.pending_hours
 
 
 class PtoEntry(db.Model):
@@ -162,10 +184,19 @@ class PtoEntry(db.Model):
 
     employee: Mapped[Employee] = relationship(back_populates="pto_entries")
 
-    @property
+    @hybrid_property
     def takes_hours(self):
-        """Unpaid leave is recorded but does not draw on the PTO balance."""
+        """Unpaid leave is recorded but does not draw on the PTO balance (works in SQL too)."""
         return self.type != "unpaid"
+
+
+# Hours asked for and not yet decided: they count against what may still be requested.
+Employee.pending_hours = column_property(
+    select(func.coalesce(func.sum(PtoEntry.hours), 0))
+    .where(PtoEntry.employee_id == Employee.id, PtoEntry.status == "pending", PtoEntry.takes_hours)
+    .correlate_except(PtoEntry)
+    .scalar_subquery()
+)
 
 
 class LedgerLine(db.Model):

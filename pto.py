@@ -1,62 +1,89 @@
-"""/pto: time-off entries and their workflow (record, cancel with an exact refund)."""
+"""/pto: time-off entries and their workflow: filed, approved or denied, cancelled with an exact refund."""
 
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select, update
-from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import Conflict, NotFound
 
 import ledger
 from api import PAGE_HEADERS, Blueprint, paginate
-from employees import EmployeeArchived, get_active_employee_or_404
-from models import PtoEntry, db, utcnow
-from schemas import PtoIn, PtoOut, PtoQuery
+from employees import get_employee_or_404, require_active
+from models import Employee, PtoEntry, db, utcnow
+from permissions import decides_for, require_canceller, require_decider, visible_employees
+from schemas import DecisionIn, PtoIn, PtoOut, PtoQuery
 
-blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries")
+blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and their approval")
 
-CANCELLABLE = ("pending", "approved")
+LIVE = ("pending", "approved")  # entries that hold days and hours
 
 
 class IllegalTransition(Conflict):
     description = "The entry cannot move to that status from where it is."
 
 
-def record_pto(employee, data, actor_id):
-    """Record an approved entry and take its hours from the balance (409 if they are not there)."""
+class OverlappingRequest(Conflict):
+    pass
+
+
+def file_pto(employee, data, user):
+    """File an entry: approved at once when the filer decides for the employee, else pending.
+
+    Requests for one employee queue on their row, so the overlap and availability checks
+    see every entry filed before them.
+    """
+    require_active(employee)
+    ledger.lock_account(employee)
+    if data.get("start_date"):
+        _refuse_overlap(employee.id, data["start_date"], data["end_date"])
     now = utcnow()
-    entry = PtoEntry(
-        employee_id=employee.id,
-        status="approved",
-        requested_by=actor_id,
-        decided_by=actor_id,
-        decided_at=now,
-        created_at=now,
-        **data,
-    )
+    entry = PtoEntry(employee_id=employee.id, status="pending", requested_by=user.id, created_at=now, **data)
+    if entry.takes_hours:
+        ledger.ensure_available(employee, entry.hours)
+    if decides_for(user, employee):
+        entry.status, entry.decided_by, entry.decided_at = "approved", user.id, now
     db.session.add(entry)
     db.session.flush()
-    if entry.takes_hours:
-        ledger.take_hours(entry, actor_id)
+    if entry.status == "approved" and entry.takes_hours:
+        ledger.take_hours(entry, user.id)
     return entry
 
 
-def cancel_pto(entry, actor_id):
+def approve_pto(entry, user, note=None):
+    """Approve a pending request; its hours leave the balance (409 if the balance no longer allows it)."""
+    require_decider(user, entry.employee)
+    require_active(entry.employee)
+    _transition(entry, ("pending",), "approved", decided_by=user.id, decided_at=utcnow(), decision_note=note)
+    if entry.takes_hours:
+        ledger.take_hours(entry, user.id)
+
+
+def deny_pto(entry, user, note=None):
+    """Deny a pending request; nothing moves."""
+    require_decider(user, entry.employee)
+    require_active(entry.employee)
+    _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
+
+
+def cancel_pto(entry, user):
     """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
-    if entry.employee.archived:
-        raise EmployeeArchived()
-    if entry.status not in CANCELLABLE:
-        raise IllegalTransition(f"The entry is already {entry.status}.")
+    require_canceller(user, entry.employee)
+    require_active(entry.employee)
     was_approved = entry.status == "approved"
-    _transition(entry, "cancelled", cancelled_by=actor_id, cancelled_at=utcnow())
+    _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=utcnow())
     if was_approved and entry.takes_hours:
-        ledger.refund_hours(entry, actor_id)
+        ledger.refund_hours(entry, user.id)
 
 
-def _transition(entry, to_status, **changes):
+def _transition(entry, allowed_from, to_status, **changes):
     """Move ``entry`` to ``to_status`` only if nobody moved it since we read it (compare-and-set).
 
     Concurrent requests on one entry queue on its row; the first wins, and every later one
     finds the status changed, matches no row and gets a 409, so hours move exactly once.
     """
+    if entry.status not in allowed_from:
+        raise IllegalTransition(
+            f"The entry is {entry.status}; only a {' or '.join(allowed_from)} entry can be {to_status}."
+        )
     result = db.session.execute(
         update(PtoEntry)
         .where(PtoEntry.id == entry.id, PtoEntry.status == entry.status)
@@ -67,9 +94,31 @@ def _transition(entry, to_status, **changes):
         raise IllegalTransition("The entry was changed by another request; reload it.")
 
 
-def get_entry_or_404(entry_id):
-    """Load a PTO entry by id, or raise 404."""
-    return db.get_or_404(PtoEntry, entry_id, description="No PTO entry with that id.")
+def _refuse_overlap(employee_id, start, end):
+    clash = db.session.scalar(
+        select(PtoEntry)
+        .where(
+            PtoEntry.employee_id == employee_id,
+            PtoEntry.status.in_(LIVE),
+            PtoEntry.start_date <= end,
+            PtoEntry.end_date >= start,
+        )
+        .order_by(PtoEntry.start_date)
+        .limit(1)
+    )
+    if clash is not None:
+        days = f"{clash.start_date} to {clash.end_date}"
+        raise OverlappingRequest(f"These dates overlap PTO entry {clash.id} ({days}, {clash.status}).")
+
+
+def get_entry_or_404(user, entry_id):
+    """Load a PTO entry of an employee ``user`` may see, or raise 404."""
+    entry = db.session.scalar(
+        select(PtoEntry).join(Employee).where(PtoEntry.id == entry_id, visible_employees(user))
+    )
+    if entry is None:
+        raise NotFound("No PTO entry with that id.")
+    return entry
 
 
 @blp.get("")
@@ -77,8 +126,8 @@ def get_entry_or_404(entry_id):
 @blp.arguments(PtoQuery, location="query")
 @blp.response(200, PtoOut(many=True), headers=PAGE_HEADERS)
 def list_pto(args):
-    """List PTO entries, filtered by employee_id, status, type and a from/to date window."""
-    statement = select(PtoEntry).order_by(PtoEntry.id)
+    """List the entries the caller may see, filtered by employee_id, status, type and a from/to window."""
+    statement = select(PtoEntry).join(Employee).where(visible_employees(current_user)).order_by(PtoEntry.id)
     for field in ("employee_id", "status", "type"):
         if field in args:
             statement = statement.where(getattr(PtoEntry, field) == args[field])
@@ -95,9 +144,9 @@ def list_pto(args):
 @blp.arguments(PtoIn)
 @blp.response(201, PtoOut)
 def create_pto(data):
-    """Record PTO for an employee and take the hours from their balance."""
-    employee = get_active_employee_or_404(data.pop("employee_id"))
-    entry = record_pto(employee, data, current_user.id)
+    """File PTO: approved at once (hours taken) by an admin or the manager, else pending approval."""
+    employee = get_employee_or_404(current_user, data.pop("employee_id"))
+    entry = file_pto(employee, data, current_user)
     db.session.commit()
     return entry, {"Location": url_for("pto.get_pto", entry_id=entry.id)}
 
@@ -106,8 +155,32 @@ def create_pto(data):
 @jwt_required()
 @blp.response(200, PtoOut)
 def get_pto(entry_id):
-    """Show one PTO entry."""
-    return get_entry_or_404(entry_id)
+    """Show one PTO entry with its decision history."""
+    return get_entry_or_404(current_user, entry_id)
+
+
+@blp.post("/<id:entry_id>/approve")
+@jwt_required()
+@blp.arguments(DecisionIn, required=False)
+@blp.response(200, PtoOut)
+def approve(data, entry_id):
+    """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
+    entry = get_entry_or_404(current_user, entry_id)
+    approve_pto(entry, current_user, data.get("note"))
+    db.session.commit()
+    return entry
+
+
+@blp.post("/<id:entry_id>/deny")
+@jwt_required()
+@blp.arguments(DecisionIn, required=False)
+@blp.response(200, PtoOut)
+def deny(data, entry_id):
+    """Deny a pending request (admin or the employee's manager), with an optional note."""
+    entry = get_entry_or_404(current_user, entry_id)
+    deny_pto(entry, current_user, data.get("note"))
+    db.session.commit()
+    return entry
 
 
 @blp.post("/<id:entry_id>/cancel")
@@ -115,8 +188,8 @@ def get_pto(entry_id):
 @blp.response(200, PtoOut)
 def cancel(entry_id):
     """Cancel an entry; approved hours go back to the balance through the ledger."""
-    entry = get_entry_or_404(entry_id)
-    cancel_pto(entry, current_user.id)
+    entry = get_entry_or_404(current_user, entry_id)
+    cancel_pto(entry, current_user)
     db.session.commit()
     return entry
 
@@ -126,5 +199,5 @@ def cancel(entry_id):
 @blp.response(204)
 def delete_pto(entry_id):
     """Cancel an entry (the tutorial's DELETE); its history is kept."""
-    cancel_pto(get_entry_or_404(entry_id), current_user.id)
+    cancel_pto(get_entry_or_404(current_user, entry_id), current_user)
     db.session.commit()

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from api import MAX_ID
-from models import PTO_STATUSES, PTO_TYPES
+from models import PTO_STATUSES, PTO_TYPES, ROLES
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -99,7 +99,31 @@ class UserOut(Schema):
     id = fields.Integer()
     username = fields.String()
     role = fields.String()
+    employee_id = fields.Integer(
+        allow_none=True, metadata={"description": "The employee record this user is"}
+    )
+    is_active = fields.Boolean()
     created_at = fields.DateTime()
+
+
+class UserPatchIn(Schema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    employee_id = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Link the user to this employee (one user per employee); null unlinks"},
+    )
+    is_active = fields.Boolean(
+        truthy={True},
+        falsy={False},
+        metadata={"description": "false ends the user's sessions and blocks logins"},
+    )
+
+
+class PasswordChangeIn(Schema):
+    current_password = Text(required=True, validate=validate.Length(min=1, max=128))
+    new_password = Text(required=True, validate=validate.Length(min=8, max=128))
 
 
 class RegisterIn(Schema):
@@ -143,19 +167,41 @@ class PtoOut(Schema):
     cancelled_at = fields.DateTime(allow_none=True)
 
 
-class EmployeeOut(Schema):
+class EmployeeSummaryOut(Schema):
     id = fields.Integer()
     name = fields.String()
+    manager_id = fields.Integer(allow_none=True)
     hours_balance = HoursField()
+    pending_hours = HoursField(metadata={"description": "Hours of requests awaiting a decision"})
+    available_hours = HoursField(
+        metadata={"description": "hours_balance - pending_hours: what may still be asked for"}
+    )
     archived = fields.Boolean()
+
+
+class MeOut(UserOut):
+    employee = fields.Nested(EmployeeSummaryOut, allow_none=True)
+
+
+class EmployeeOut(EmployeeSummaryOut):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     pto_entries = fields.List(fields.Nested(PtoOut))
 
 
+def manager_field():
+    return fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "The employee's manager (another employee); null for none"},
+    )
+
+
 class EmployeeIn(Schema):
     name = Text(required=True, validate=[validate.Length(min=1, max=120), not_blank])
     hours_balance = HoursField(minimum=Decimal("0"), load_default=Decimal("0"))
+    manager_id = manager_field()
 
 
 class BalanceIn(Schema):
@@ -167,6 +213,7 @@ class BalanceIn(Schema):
 
 class EmployeePatchIn(Schema):
     name = Text(validate=[validate.Length(min=1, max=120), not_blank])
+    manager_id = manager_field()
     hours_balance = HoursField(minimum=Decimal("0"))
     reason = Text(validate=validate.Length(max=500), metadata={"description": "Why the balance changes"})
 
@@ -201,6 +248,10 @@ class PtoIn(Schema):
         if data.get("start_date") and not data.get("end_date"):
             data["end_date"] = data["start_date"]
         return data
+
+
+class DecisionIn(Schema):
+    note = Text(validate=validate.Length(max=1000), metadata={"description": "Why, kept as decision_note"})
 
 
 class DateRangeArgs(Schema):

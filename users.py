@@ -1,13 +1,73 @@
-"""/users: the accounts that can log in."""
+"""/users: the accounts that can log in, their roles and the employee each one is; and the
+`flask create-admin` / `flask create-user` commands for making accounts from the shell."""
 
-from flask_jwt_extended import jwt_required
-from sqlalchemy import select
+import click
+from flask_jwt_extended import current_user, jwt_required
+from marshmallow import ValidationError
+from sqlalchemy import func, select, update
+from werkzeug.exceptions import Conflict
 
 from api import PAGE_HEADERS, Blueprint, paginate
-from models import User, db
-from schemas import PageArgs, UserOut
+from auth import add_user
+from database import lock_table_for_writes
+from errors import InvalidField
+from models import ROLES, Employee, LoginSession, User, db, utcnow
+from permissions import require_admin
+from schemas import PageArgs, RegisterIn, UserOut, UserPatchIn
 
-blp = Blueprint("users", __name__, url_prefix="/users", description="User accounts")
+blp = Blueprint("users", __name__, url_prefix="/users", description="User accounts (admins)")
+
+
+class LastAdmin(Conflict):
+    description = "At least one active admin must remain."
+
+
+class EmployeeTaken(Conflict):
+    description = "Another user is already linked to that employee."
+
+
+def update_user(user, changes):
+    """Apply an admin's changes to ``user``: role, linked employee, active flag."""
+    if "employee_id" in changes:
+        _link_employee(user, changes["employee_id"])
+    stays_admin = changes.get("role", user.role) == "admin" and changes.get("is_active", user.is_active)
+    if user.is_admin and user.is_active and not stays_admin:
+        _keep_an_admin(user)
+    if changes.get("is_active") is False and user.is_active:
+        _end_sessions(user)
+    for field in ("role", "is_active"):
+        if field in changes:
+            setattr(user, field, changes[field])
+
+
+def _link_employee(user, employee_id):
+    if employee_id is not None:
+        if db.session.get(Employee, employee_id) is None:
+            raise InvalidField("employee_id", "No employee with that id.")
+        linked = db.session.scalar(select(User.id).where(User.employee_id == employee_id, User.id != user.id))
+        if linked is not None:
+            raise EmployeeTaken()
+    user.employee_id = employee_id
+
+
+def _keep_an_admin(user):
+    lock_table_for_writes(User)  # two admins demoting each other at once must not leave none
+    others = select(func.count()).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    if db.session.scalar(others) == 0:
+        raise LastAdmin()
+
+
+def _end_sessions(user):
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def get_user_or_404(user_id):
+    return db.get_or_404(User, user_id, description="No user with that id.")
 
 
 @blp.get("")
@@ -15,7 +75,8 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="User accoun
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, UserOut(many=True), headers=PAGE_HEADERS)
 def list_users(args):
-    """List user accounts, a page at a time."""
+    """List user accounts, a page at a time (admins)."""
+    require_admin(current_user)
     return paginate(select(User).order_by(User.id), args)
 
 
@@ -23,5 +84,50 @@ def list_users(args):
 @jwt_required()
 @blp.response(200, UserOut)
 def get_user(user_id):
-    """Show one user account."""
-    return db.get_or_404(User, user_id, description="No user with that id.")
+    """Show one user account (admins)."""
+    require_admin(current_user)
+    return get_user_or_404(user_id)
+
+
+@blp.patch("/<id:user_id>")
+@jwt_required()
+@blp.arguments(UserPatchIn)
+@blp.response(200, UserOut)
+def patch_user(data, user_id):
+    """Change a user's role, linked employee or active flag (admins); it applies to their next request."""
+    require_admin(current_user)
+    user = get_user_or_404(user_id)
+    update_user(user, data)
+    db.session.commit()
+    return user
+
+
+@click.command("create-user")
+@click.option("--username", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), default="employee", show_default=True)
+@click.option("--employee-id", type=int, help="Link the account to this employee.")
+def create_user_command(username, password, role, employee_id):
+    """Create an account from the shell (works when registration is closed)."""
+    try:
+        RegisterIn().load({"username": username, "password": password})
+    except ValidationError as error:
+        raise click.UsageError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.messages.items())) from None
+    try:
+        user = add_user(username, password, role)
+        db.session.flush()
+        if employee_id is not None:
+            _link_employee(user, employee_id)
+        db.session.commit()
+    except (Conflict, InvalidField) as error:
+        raise click.ClickException(error.description) from None
+    click.echo(f"Created {role} {user.username!r} (user {user.id}).")
+
+
+@click.command("create-admin")
+@click.option("--username", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.pass_context
+def create_admin_command(context, username, password):
+    """Create an admin account from the shell: how a closed or public install gets its first admin."""
+    context.invoke(create_user_command, username=username, password=password, role="admin", employee_id=None)

@@ -41,7 +41,7 @@ def test_pto_beyond_the_balance_is_409_and_changes_nothing(client, admin):
     response = file_pto(client, admin, employee["id"], 8.01)
 
     assert response.status_code == 409
-    assert response.json["message"] == "The employee's balance does not cover these hours."
+    assert response.json["message"] == "Only 8.00 hours are available (balance 8.00, 0.00 pending)."
     assert balance(client, admin, employee["id"]) == 8
     assert client.get("/pto", headers=admin).json == []
     assert ledger_kinds(client, admin, employee["id"]) == ["opening"]
@@ -140,7 +140,9 @@ def test_delete_cancels_and_refunds_exactly_once(client, admin):
 
     assert first.status_code == 204
     assert second.status_code == 409
-    assert second.json["message"] == "The entry is already cancelled."
+    assert (
+        second.json["message"] == "The entry is cancelled; only a pending or approved entry can be cancelled."
+    )
     assert balance(client, admin, employee["id"]) == 40
     assert ledger_kinds(client, admin, employee["id"]) == ["opening", "pto_taken", "refund"]
     kept = client.get(f"/pto/{entry['id']}", headers=admin).json

@@ -3,6 +3,9 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
+
+Later changes: on SQLite, Alembic's batch mode rebuilds a table and cannot reflect the
+lower(username) index, so a migration that rebuilds `users` must drop and recreate it.
 """
 
 import sqlalchemy as sa
@@ -22,16 +25,43 @@ def timestamp(name, nullable=False):
 
 def upgrade():
     op.create_table(
+        "employees",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("hours_balance", HOURS, nullable=False),
+        sa.Column("manager_id", sa.Integer(), nullable=True),
+        timestamp("archived_at", nullable=True),
+        timestamp("created_at"),
+        timestamp("updated_at"),
+        sa.CheckConstraint("length(name) > 0", name=op.f("ck_employees_name_not_empty")),
+        sa.CheckConstraint(
+            "hours_balance BETWEEN -1000000 AND 1000000", name=op.f("ck_employees_hours_balance_in_range")
+        ),
+        sa.CheckConstraint("manager_id <> id", name=op.f("ck_employees_not_own_manager")),
+        sa.ForeignKeyConstraint(
+            ["manager_id"], ["employees.id"], name=op.f("fk_employees_manager_id_employees")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_employees")),
+    )
+    op.create_index(op.f("ix_employees_manager_id"), "employees", ["manager_id"])
+
+    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=True),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
         timestamp("created_at"),
         sa.CheckConstraint("role IN ('admin', 'manager', 'employee')", name=op.f("ck_users_role")),
+        sa.ForeignKeyConstraint(
+            ["employee_id"], ["employees.id"], name=op.f("fk_users_employee_id_employees")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
     op.create_index("uq_users_lower_username", "users", [sa.text("lower(username)")], unique=True)
+    op.create_index("uq_users_employee_id", "users", ["employee_id"], unique=True)
 
     op.create_table(
         "login_sessions",
@@ -47,21 +77,6 @@ def upgrade():
     )
     op.create_index(op.f("ix_login_sessions_user_id"), "login_sessions", ["user_id"])
     op.create_index(op.f("ix_login_sessions_expires_at"), "login_sessions", ["expires_at"])
-
-    op.create_table(
-        "employees",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=120), nullable=False),
-        sa.Column("hours_balance", HOURS, nullable=False),
-        timestamp("archived_at", nullable=True),
-        timestamp("created_at"),
-        timestamp("updated_at"),
-        sa.CheckConstraint("length(name) > 0", name=op.f("ck_employees_name_not_empty")),
-        sa.CheckConstraint(
-            "hours_balance BETWEEN -1000000 AND 1000000", name=op.f("ck_employees_hours_balance_in_range")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_employees")),
-    )
 
     op.create_table(
         "pto_entries",
@@ -149,6 +164,6 @@ def upgrade():
 def downgrade():
     op.drop_table("ledger_lines")
     op.drop_table("pto_entries")
-    op.drop_table("employees")
     op.drop_table("login_sessions")
     op.drop_table("users")
+    op.drop_table("employees")
