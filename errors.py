@@ -27,7 +27,7 @@ class InvalidField(UnprocessableEntity):
     """A 422 for one field, raised by business rules that schemas cannot check (e.g. cycles)."""
 
     def __init__(self, field, message):
-        super().__init__(f"Invalid input: {field}.")
+        super().__init__(f"{field}: {message}")
         self.data = {"messages": {"json": {field: [message]}}}
 
 
