@@ -125,9 +125,24 @@ def create_user_command(username, password, role, employee_id):
 
 
 @click.command("create-admin")
-@click.option("--username", prompt=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--username", prompt=True, envvar="ADMIN_USERNAME", help="Or set ADMIN_USERNAME.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="ADMIN_PASSWORD",
+    help="Or set ADMIN_PASSWORD.",
+)
+@click.option(
+    "--if-no-admin", is_flag=True, help="Do nothing when an active admin exists (for release phases)."
+)
 @click.pass_context
-def create_admin_command(context, username, password):
+def create_admin_command(context, username, password, if_no_admin):
     """Create an admin account from the shell: how a closed or public install gets its first admin."""
+    if if_no_admin and db.session.scalar(
+        select(User.id).where(User.role == "admin", User.is_active.is_(True))
+    ):
+        click.echo("An admin exists already; nothing to do.")
+        return
     context.invoke(create_user_command, username=username, password=password, role="admin", employee_id=None)
