@@ -183,3 +183,25 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path, request):
+    """gunicorn with three workers on a free port of 127.0.0.1, serving the test's fresh database."""
+    from live import JWT_SECRET, WORKERS, LiveServer  # live.py imports this module: import it late
+
+    env = {
+        **os.environ,
+        "APP_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET_KEY": JWT_SECRET,  # logins pay production scrypt's cost (~70 ms): keep them few
+    }
+    server = LiveServer(env, tmp_path, workers=WORKERS)
+    failures_before = request.session.testsfailed
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if request.session.testsfailed > failures_before:
+            print(f"--- gunicorn stderr ---\n{server.error_log()}")
