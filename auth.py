@@ -39,7 +39,7 @@ _LIVE_SESSION_USER = (
 _REVOKE_OTHER_SESSIONS = (
     update(LoginSession)
     .where(
-        LoginSession.user_id == bindparam("user_id"),
+        LoginSession.user_id == bindparam("owner_id"),
         LoginSession.id != bindparam("keep_session_id"),
         LoginSession.revoked_at.is_(None),
     )
@@ -234,7 +234,7 @@ def change_password(data):
     new_hash = hash_password(data["new_password"])
     db.session.get(User, user_id).password_hash = new_hash
     db.session.execute(
-        _REVOKE_OTHER_SESSIONS, {"user_id": user_id, "keep_session_id": session_id, "now": utcnow()}
+        _REVOKE_OTHER_SESSIONS, {"owner_id": user_id, "keep_session_id": session_id, "now": utcnow()}
     )
     db.session.commit()
     return {"message": "Password changed; your other sessions have ended."}

@@ -1,0 +1,313 @@
+"""Who may do what: every route, method and caller, against a small company built through the API.
+
+The company: Mia manages Eli; Ona reports to nobody. The user ``mia`` (role manager) is Mia,
+``eli`` and ``ona`` (role employee) are Eli and Ona, ``nobody`` registered but was never linked
+to an employee, and ``admin`` (the first user) is HR. Every employee starts with 100 hours and
+has one pending and one approved 8-hour entry, so every route has a target.
+
+Reading a row: what each caller gets for that request. What a caller may not see does not exist
+for them (404, like an unknown id); what they see but may not change is a 403; admin-only routes
+are a 403 for every non-admin whatever the id. Each case runs in its own database, so one
+caller's success never changes what another caller gets.
+"""
+
+import re
+
+import pytest
+
+from app import create_app
+from conftest import PASSWORD, app_settings, create_employee, file_pto, register_and_login
+
+CALLERS = ("anonymous", "nobody", "eli", "mia", "admin")
+UNKNOWN_ID = 99_999
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+# A row is the status each caller gets, in the order of CALLERS:
+#     (anonymous, nobody, eli, mia, admin)
+# Rows of routes with an id are keyed by target: an employee ("Eli"), an entry ("Eli's pending"),
+# an account ("eli's account") or an id nobody has ("unknown").
+MATRIX = {
+    # ── Accounts and sessions: anyone registers and logs in; the rest is the caller's own session.
+    ("POST", "/register"): (201, 201, 201, 201, 201),
+    ("POST", "/login"): (200, 200, 200, 200, 200),
+    ("POST", "/refresh"): (401, 200, 200, 200, 200),
+    ("POST", "/logout"): (401, 200, 200, 200, 200),
+    ("GET", "/me"): (401, 200, 200, 200, 200),
+    ("POST", "/me/password"): (401, 200, 200, 200, 200),
+    # ── Health: open to load balancers.
+    ("GET", "/health"): (200, 200, 200, 200, 200),
+    # ── Users: admins only, whatever the id (so a 403 says nothing about whether the id exists).
+    ("GET", "/users"): (401, 403, 403, 403, 200),
+    ("GET", "/users/<user_id>"): {
+        "eli's account": (401, 403, 403, 403, 200),
+        "ona's account": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("PATCH", "/users/<user_id>"): {
+        "eli's account": (401, 403, 403, 403, 200),
+        "ona's account": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    # ── Employees: everyone reads what they see (lists show only that); only admins write.
+    ("GET", "/employees"): (401, 200, 200, 200, 200),
+    ("POST", "/employees"): (401, 403, 403, 403, 201),
+    ("GET", "/employees/<employee_id>"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("PUT", "/employees/<employee_id>"): {
+        "Eli": (401, 403, 403, 403, 200),
+        "Mia": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("PATCH", "/employees/<employee_id>"): {
+        "Eli": (401, 403, 403, 403, 200),
+        "Mia": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("DELETE", "/employees/<employee_id>"): {
+        "Eli": (401, 403, 403, 403, 204),
+        "Mia": (401, 403, 403, 403, 204),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("GET", "/employees/<employee_id>/ledger"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("GET", "/employees/<employee_id>/balance"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    # ── PTO: file for anyone you see (pending for yourself, approved by an admin or the manager);
+    #    decide only others' requests you manage; cancel your own, your reports' or (admins) anyone's.
+    ("GET", "/pto"): (401, 200, 200, 200, 200),
+    ("POST", "/pto"): {
+        "Eli": (401, 404, 201, 201, 201),
+        "Mia": (401, 404, 404, 201, 201),
+        "Ona": (401, 404, 404, 404, 201),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("GET", "/pto/<entry_id>"): {
+        "Eli's pending": (401, 404, 200, 200, 200),
+        "Mia's pending": (401, 404, 404, 200, 200),
+        "Ona's pending": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("POST", "/pto/<entry_id>/approve"): {
+        "Eli's pending": (401, 404, 403, 200, 200),
+        "Mia's pending": (401, 404, 404, 403, 200),
+        "Ona's pending": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("POST", "/pto/<entry_id>/deny"): {
+        "Eli's pending": (401, 404, 403, 200, 200),
+        "Mia's pending": (401, 404, 404, 403, 200),
+        "Ona's pending": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("POST", "/pto/<entry_id>/cancel"): {
+        "Eli's pending": (401, 404, 200, 200, 200),
+        "Eli's approved": (401, 404, 200, 200, 200),
+        "Mia's approved": (401, 404, 404, 200, 200),
+        "Ona's approved": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("DELETE", "/pto/<entry_id>"): {
+        "Eli's approved": (401, 404, 204, 204, 204),
+        "Mia's approved": (401, 404, 404, 204, 204),
+        "Ona's approved": (401, 404, 404, 404, 204),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+}
+
+# What each write sends; a callable gets the target's id.
+BODIES = {
+    ("POST", "/register"): {"username": "newcomer", "password": PASSWORD},
+    ("POST", "/login"): {"username": "ona", "password": PASSWORD},
+    ("POST", "/me/password"): {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+    ("PATCH", "/users/<user_id>"): {"role": "admin"},
+    ("POST", "/employees"): {"name": "Newcomer", "hours_balance": 8},
+    ("PUT", "/employees/<employee_id>"): {"hours_balance": 1000},
+    ("PATCH", "/employees/<employee_id>"): {"hours_balance": 1000},
+    ("POST", "/pto"): lambda employee_id: {"employee_id": employee_id, "hours": 8},
+    ("POST", "/pto/<entry_id>/approve"): {"note": "Enjoy."},
+    ("POST", "/pto/<entry_id>/deny"): {"note": "Not that week."},
+}
+
+
+def route_key(rule):
+    """``/employees/<id:employee_id>`` → ``/employees/<employee_id>``: the rule without converters."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule)
+
+
+def served_routes():
+    """Every (method, rule) the app answers, but HEAD, OPTIONS and the OpenAPI document."""
+    app = create_app(app_settings("sqlite://"))
+    return {
+        (method, route_key(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule != "/openapi.json" and rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def matrix_cases():
+    for (method, rule), rows in MATRIX.items():
+        for target, statuses in (rows if isinstance(rows, dict) else {None: rows}).items():
+            for caller, status in zip(CALLERS, statuses, strict=True):
+                case_id = f"{method} {rule}{f' [{target}]' if target else ''} as {caller}"
+                yield pytest.param(method, rule, target, caller, status, id=case_id)
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.json
+    return response.json
+
+
+@pytest.fixture
+def company(client):
+    """The company of the module docstring, built through the API; its callers' headers and ids."""
+    admin = register_and_login(client, "admin")
+    mia = create_employee(client, admin, "Mia", 100)
+    reports_to_mia = {"name": "Eli", "hours_balance": 100, "manager_id": mia["id"]}
+    eli = ok(client.post("/employees", json=reports_to_mia, headers=admin), 201)
+    ona = create_employee(client, admin, "Ona", 100)
+
+    headers = {"anonymous": {}, "admin": admin}
+    for username in ("mia", "eli", "ona", "nobody"):
+        headers[username] = register_and_login(client, username)
+    user_ids = {user["username"]: user["id"] for user in ok(client.get("/users", headers=admin))}
+    links = {
+        "mia": {"role": "manager", "employee_id": mia["id"]},
+        "eli": {"employee_id": eli["id"]},
+        "ona": {"employee_id": ona["id"]},
+    }
+    for username, changes in links.items():
+        ok(client.patch(f"/users/{user_ids[username]}", json=changes, headers=admin))
+
+    ids = {"Mia": mia["id"], "Eli": eli["id"], "Ona": ona["id"], "unknown": UNKNOWN_ID}
+    ids |= {f"{name}'s account": user_ids[name] for name in ("eli", "ona")}
+    filed = {
+        "Eli's pending": ("eli", "Eli"),
+        "Eli's approved": ("mia", "Eli"),
+        "Mia's pending": ("mia", "Mia"),
+        "Mia's approved": ("admin", "Mia"),
+        "Ona's pending": ("ona", "Ona"),
+        "Ona's approved": ("admin", "Ona"),
+    }
+    for entry, (filer, employee) in filed.items():
+        response = ok(file_pto(client, headers[filer], ids[employee], 8), 201)
+        assert response["status"] == entry.split("'s ")[1], (entry, response)
+        ids[entry] = response["id"]
+    return {"headers": headers, "ids": ids}
+
+
+def company_state(client, admin):
+    """Everything a write could change, as the admin sees it: accounts, employees and their entries."""
+    return [
+        ok(client.get(path, headers=admin)) for path in ("/users", "/employees", "/employees?archived=true")
+    ]
+
+
+def bearer_refresh_token(client, username):
+    """Headers carrying a fresh refresh token of ``username`` (what /refresh takes)."""
+    tokens = ok(client.post("/login", json={"username": username, "password": PASSWORD}))
+    return {"Authorization": f"Bearer {tokens['refresh_token']}"}
+
+
+@pytest.mark.parametrize(("method", "rule", "target", "caller", "expected"), list(matrix_cases()))
+def test_permission_matrix(client, company, method, rule, target, caller, expected):
+    target_id = company["ids"][target] if target else None
+    path = re.sub(r"<\w+>", str(target_id), rule)
+    body = BODIES.get((method, rule))
+    if callable(body):
+        body = body(target_id)
+    headers = company["headers"][caller]
+    if rule == "/refresh" and caller != "anonymous":
+        headers = bearer_refresh_token(client, caller)
+    admin = company["headers"]["admin"]
+    forbidden_write = method in WRITES and expected >= 400
+    before = company_state(client, admin) if forbidden_write else None
+
+    response = client.open(path, method=method, json=body, headers=headers)
+
+    where = f"{method} {path} ({rule}{f', target {target}' if target else ''}) as {caller}"
+    assert response.status_code == expected, (
+        f"{where}: expected {expected}, got {response.status_code}: {response.json}"
+    )
+    if expected >= 400:
+        assert response.json["code"] == expected, f"{where}: error body {response.json}"
+    if forbidden_write:
+        assert company_state(client, admin) == before, f"{where} got {expected} but changed the data"
+
+
+def test_the_matrix_covers_every_route_the_app_serves():
+    served = served_routes()
+
+    missing = sorted(served - MATRIX.keys())
+    gone = sorted(MATRIX.keys() - served)
+
+    assert not missing, f"routes the app serves with no row in MATRIX (add one per route): {missing}"
+    assert not gone, f"MATRIX rows for routes the app no longer serves: {gone}"
+
+
+@pytest.mark.parametrize(
+    ("caller", "visible"),
+    [("nobody", []), ("eli", ["Eli"]), ("mia", ["Mia", "Eli"]), ("admin", ["Mia", "Eli", "Ona"])],
+)
+def test_lists_show_only_what_the_caller_may_see(client, company, caller, visible):
+    headers, ids = company["headers"][caller], company["ids"]
+    names = {ids[name]: name for name in ("Mia", "Eli", "Ona")}
+
+    employees = ok(client.get("/employees", headers=headers))
+    entries = ok(client.get("/pto", headers=headers))
+
+    assert [names[e["id"]] for e in employees] == visible, f"GET /employees as {caller}"
+    owners = sorted(names[entry["employee_id"]] for entry in entries)
+    assert owners == sorted(visible * 2), f"GET /pto as {caller}: each visible employee's 2 entries"
+
+
+@pytest.mark.parametrize(
+    ("filer", "employee", "status", "balance", "pending"),
+    [
+        ("eli", "Eli", "pending", 92, 16),
+        ("mia", "Mia", "pending", 92, 16),
+        ("mia", "Eli", "approved", 84, 8),
+        ("admin", "Eli", "approved", 84, 8),
+        ("admin", "Ona", "approved", 84, 8),
+    ],
+)
+def test_filing_is_approved_at_once_only_by_someone_who_decides(
+    client, company, filer, employee, status, balance, pending
+):
+    admin, employee_id = company["headers"]["admin"], company["ids"][employee]
+
+    response = file_pto(client, company["headers"][filer], employee_id, 8)
+
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == status, f"POST /pto for {employee} as {filer}"
+    shown = ok(client.get(f"/employees/{employee_id}", headers=admin))
+    assert (shown["hours_balance"], shown["pending_hours"]) == (balance, pending)
+
+
+def test_nobody_decides_their_own_request_not_even_an_admin(client, company):
+    admin = company["headers"]["admin"]
+    ada = create_employee(client, admin, "Ada", 100)
+    second_admin = register_and_login(client, "hr.two")
+    users = {user["username"]: user["id"] for user in ok(client.get("/users", headers=admin))}
+    ok(client.patch(f"/users/{users['admin']}", json={"employee_id": ada["id"]}, headers=admin))
+    ok(client.patch(f"/users/{users['hr.two']}", json={"role": "admin"}, headers=admin))
+
+    own = ok(file_pto(client, admin, ada["id"], 8), 201)
+    refused = client.post(f"/pto/{own['id']}/approve", headers=admin)
+    approved = client.post(f"/pto/{own['id']}/approve", headers=second_admin)
+
+    assert own["status"] == "pending", "an admin's own request waits for someone else"
+    assert refused.status_code == 403, refused.json
+    assert approved.status_code == 200, approved.json
