@@ -10,7 +10,7 @@ import ledger
 from api import PAGE_HEADERS, Blueprint, paginate
 from errors import InvalidField
 from models import Employee, db, utcnow
-from permissions import require_admin, visible_employees
+from permissions import admin_required, visible_employees
 from schemas import (
     AsOfArgs,
     BalanceIn,
@@ -83,11 +83,11 @@ def list_employees(args):
 
 @blp.post("")
 @jwt_required()
+@admin_required
 @blp.arguments(EmployeeIn)
 @blp.response(201, EmployeeOut)
 def create_employee(data):
     """Add an employee (admins); their starting hours become the opening ledger line."""
-    require_admin(current_user)
     employee = Employee(name=data["name"])
     db.session.add(employee)
     if data.get("manager_id") is not None:
@@ -107,11 +107,11 @@ def get_employee(employee_id):
 
 @blp.put("/<id:employee_id>")
 @jwt_required()
+@admin_required
 @blp.arguments(BalanceIn)
 @blp.response(200, EmployeeOut)
 def set_employee_balance(data, employee_id):
     """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
-    require_admin(current_user)
     employee = get_employee_or_404(current_user, employee_id)
     require_active(employee)
     ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
@@ -121,11 +121,11 @@ def set_employee_balance(data, employee_id):
 
 @blp.patch("/<id:employee_id>")
 @jwt_required()
+@admin_required
 @blp.arguments(EmployeePatchIn)
 @blp.response(200, EmployeeOut)
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""
-    require_admin(current_user)
     employee = get_employee_or_404(current_user, employee_id)
     require_active(employee)
     if "name" in data:
@@ -140,10 +140,10 @@ def update_employee(data, employee_id):
 
 @blp.delete("/<id:employee_id>")
 @jwt_required()
+@admin_required
 @blp.response(204)
 def archive_employee(employee_id):
     """Archive an employee (admins): hidden from lists, history and ledger kept."""
-    require_admin(current_user)
     employee = get_employee_or_404(current_user, employee_id)
     if not employee.archived:
         employee.archived_at = utcnow()

@@ -181,6 +181,7 @@ class PtoEntry(db.Model):
     decision_note: Mapped[str | None] = mapped_column(String(1000))
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None]
+    cancellation_note: Mapped[str | None] = mapped_column(String(1000))
 
     employee: Mapped[Employee] = relationship(back_populates="pto_entries")
 

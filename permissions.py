@@ -2,6 +2,9 @@
 employees only themselves. What a caller may not see does not exist for them (404); what they
 may see but not change is a 403."""
 
+from functools import wraps
+
+from flask_jwt_extended import current_user
 from sqlalchemy import false, or_, true
 from werkzeug.exceptions import Forbidden
 
@@ -17,13 +20,22 @@ class NotYourDecision(Forbidden):
 
 
 class NotYourEntry(Forbidden):
-    description = "Only an admin, the employee's manager or the employee may cancel this entry."
+    description = (
+        "Only an admin or the employee's manager may cancel this entry: employees cancel their own "
+        "requests, and approved time off only before it starts."
+    )
 
 
-def require_admin(user):
-    """Raise 403 unless ``user`` is an admin."""
-    if not user.is_admin:
-        raise AdminOnly()
+def admin_required(view):
+    """Let only admins through, before the request body is even read (403, never a 422 first)."""
+
+    @wraps(view)
+    def admins_only(*args, **kwargs):
+        if not current_user.is_admin:
+            raise AdminOnly()
+        return view(*args, **kwargs)
+
+    return admins_only
 
 
 def visible_employees(user):
@@ -35,11 +47,6 @@ def visible_employees(user):
     if user.role == "manager":
         return or_(Employee.id == user.employee_id, Employee.manager_id == user.employee_id)
     return Employee.id == user.employee_id
-
-
-def can_see(user, employee):
-    """Whether ``user`` may see ``employee`` (the Python twin of ``visible_employees`` for one row)."""
-    return user.is_admin or employee.id == user.employee_id or manages(user, employee)
 
 
 def manages(user, employee):
@@ -58,7 +65,14 @@ def require_decider(user, employee):
         raise NotYourDecision()
 
 
-def require_canceller(user, employee):
-    """Raise 403 unless ``user`` may cancel ``employee``'s entries: an admin, their manager or themselves."""
-    if not (user.is_admin or manages(user, employee) or employee.id == user.employee_id):
-        raise NotYourEntry()
+def require_canceller(user, entry, today):
+    """Raise 403 unless ``user`` may cancel ``entry``: an admin or the manager always; the employee
+    their pending requests, and approved time off only before it starts (else taking leave and
+    cancelling it afterwards would hand the hours back)."""
+    employee = entry.employee
+    if user.is_admin or manages(user, employee):
+        return
+    started = entry.start_date is None or entry.start_date <= today  # undated time off may have been taken
+    if employee.id == user.employee_id and not (entry.status == "approved" and started):
+        return
+    raise NotYourEntry()

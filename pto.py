@@ -10,7 +10,7 @@ from api import PAGE_HEADERS, Blueprint, paginate
 from employees import get_employee_or_404, require_active
 from models import Employee, PtoEntry, db, utcnow
 from permissions import decides_for, require_canceller, require_decider, visible_employees
-from schemas import DecisionIn, PtoIn, PtoOut, PtoQuery
+from schemas import NoteIn, PtoIn, PtoOut, PtoQuery
 
 blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and their approval")
 
@@ -64,12 +64,13 @@ def deny_pto(entry, user, note=None):
     _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
 
 
-def cancel_pto(entry, user):
+def cancel_pto(entry, user, note=None):
     """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
-    require_canceller(user, entry.employee)
+    now = utcnow()
+    require_canceller(user, entry, today=now.date())
     require_active(entry.employee)
     was_approved = entry.status == "approved"
-    _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=utcnow())
+    _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
     if was_approved and entry.takes_hours:
         ledger.refund_hours(entry, user.id)
 
@@ -161,7 +162,7 @@ def get_pto(entry_id):
 
 @blp.post("/<id:entry_id>/approve")
 @jwt_required()
-@blp.arguments(DecisionIn, required=False)
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, PtoOut)
 def approve(data, entry_id):
     """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
@@ -173,7 +174,7 @@ def approve(data, entry_id):
 
 @blp.post("/<id:entry_id>/deny")
 @jwt_required()
-@blp.arguments(DecisionIn, required=False)
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, PtoOut)
 def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
@@ -185,11 +186,12 @@ def deny(data, entry_id):
 
 @blp.post("/<id:entry_id>/cancel")
 @jwt_required()
+@blp.arguments(NoteIn, required=False)
 @blp.response(200, PtoOut)
-def cancel(entry_id):
-    """Cancel an entry; approved hours go back to the balance through the ledger."""
+def cancel(data, entry_id):
+    """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
     entry = get_entry_or_404(current_user, entry_id)
-    cancel_pto(entry, current_user)
+    cancel_pto(entry, current_user, data.get("note"))
     db.session.commit()
     return entry
 

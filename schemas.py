@@ -165,6 +165,7 @@ class PtoOut(Schema):
     decision_note = fields.String(allow_none=True)
     cancelled_by = fields.Integer(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
+    cancellation_note = fields.String(allow_none=True)
 
 
 class EmployeeSummaryOut(Schema):
@@ -250,8 +251,8 @@ class PtoIn(Schema):
         return data
 
 
-class DecisionIn(Schema):
-    note = Text(validate=validate.Length(max=1000), metadata={"description": "Why, kept as decision_note"})
+class NoteIn(Schema):
+    note = Text(validate=validate.Length(max=1000), metadata={"description": "Why: kept on the entry"})
 
 
 class DateRangeArgs(Schema):

@@ -2,7 +2,8 @@
 `flask create-admin` / `flask create-user` commands for making accounts from the shell."""
 
 import click
-from flask_jwt_extended import current_user, jwt_required
+from flask.cli import with_appcontext
+from flask_jwt_extended import jwt_required
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 from werkzeug.exceptions import Conflict
@@ -12,7 +13,7 @@ from auth import add_user
 from database import lock_table_for_writes
 from errors import InvalidField
 from models import ROLES, Employee, LoginSession, User, db, utcnow
-from permissions import require_admin
+from permissions import admin_required
 from schemas import PageArgs, RegisterIn, UserOut, UserPatchIn
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="User accounts (admins)")
@@ -72,30 +73,30 @@ def get_user_or_404(user_id):
 
 @blp.get("")
 @jwt_required()
+@admin_required
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, UserOut(many=True), headers=PAGE_HEADERS)
 def list_users(args):
     """List user accounts, a page at a time (admins)."""
-    require_admin(current_user)
     return paginate(select(User).order_by(User.id), args)
 
 
 @blp.get("/<id:user_id>")
 @jwt_required()
+@admin_required
 @blp.response(200, UserOut)
 def get_user(user_id):
     """Show one user account (admins)."""
-    require_admin(current_user)
     return get_user_or_404(user_id)
 
 
 @blp.patch("/<id:user_id>")
 @jwt_required()
+@admin_required
 @blp.arguments(UserPatchIn)
 @blp.response(200, UserOut)
 def patch_user(data, user_id):
     """Change a user's role, linked employee or active flag (admins); it applies to their next request."""
-    require_admin(current_user)
     user = get_user_or_404(user_id)
     update_user(user, data)
     db.session.commit()
@@ -107,6 +108,7 @@ def patch_user(data, user_id):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(ROLES), default="employee", show_default=True)
 @click.option("--employee-id", type=int, help="Link the account to this employee.")
+@with_appcontext
 def create_user_command(username, password, role, employee_id):
     """Create an account from the shell (works when registration is closed)."""
     try:
@@ -125,24 +127,21 @@ def create_user_command(username, password, role, employee_id):
 
 
 @click.command("create-admin")
-@click.option("--username", prompt=True, envvar="ADMIN_USERNAME", help="Or set ADMIN_USERNAME.")
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    envvar="ADMIN_PASSWORD",
-    help="Or set ADMIN_PASSWORD.",
-)
+@click.option("--username", envvar="ADMIN_USERNAME", help="Or set ADMIN_USERNAME; asked for when missing.")
+@click.option("--password", envvar="ADMIN_PASSWORD", help="Or set ADMIN_PASSWORD; asked for when missing.")
 @click.option(
     "--if-no-admin", is_flag=True, help="Do nothing when an active admin exists (for release phases)."
 )
 @click.pass_context
+@with_appcontext
 def create_admin_command(context, username, password, if_no_admin):
     """Create an admin account from the shell: how a closed or public install gets its first admin."""
+    # Checked before asking anything, so a release phase without a terminal passes once an admin exists.
     if if_no_admin and db.session.scalar(
         select(User.id).where(User.role == "admin", User.is_active.is_(True))
     ):
         click.echo("An admin exists already; nothing to do.")
         return
+    username = username or click.prompt("Username")
+    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     context.invoke(create_user_command, username=username, password=password, role="admin", employee_id=None)

@@ -95,6 +95,7 @@ def upgrade():
         sa.Column("decision_note", sa.String(length=1000), nullable=True),
         sa.Column("cancelled_by", sa.Integer(), nullable=True),
         timestamp("cancelled_at", nullable=True),
+        sa.Column("cancellation_note", sa.String(length=1000), nullable=True),
         sa.CheckConstraint("hours > 0", name=op.f("ck_pto_entries_hours_positive")),
         sa.CheckConstraint(
             "type IN ('vacation', 'sick', 'personal', 'bereavement', 'unpaid')",
