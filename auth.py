@@ -127,13 +127,14 @@ def _password_matches(stored_hash, password):
     return check_password_hash(stored_hash, password)
 
 
-def add_user(username, password, role):
-    """Create an account, or raise 409 if the username is taken in any case."""
+def add_user(username, password, role=None):
+    """Create an account, or raise 409 if the username is taken in any case. Without a ``role``,
+    the first account of an empty database is the admin and every later one an employee."""
     password_hash = hash_password(password)  # slow on purpose: before any transaction starts
     taken = select(User.id).where(func.lower(User.username) == username.lower())
     if db.session.scalar(taken) is not None:
         raise UsernameTaken()
-    user = User(username=username, password_hash=password_hash, role=role() if callable(role) else role)
+    user = User(username=username, password_hash=password_hash, role=role or _role_for_new_user())
     db.session.add(user)
     return user
 
@@ -180,7 +181,7 @@ def register(data):
     """Create an account; the first account of a new install is the admin."""
     if not current_app.config["REGISTRATION_OPEN"]:
         raise RegistrationClosed()
-    user = add_user(data["username"], data["password"], role=_role_for_new_user)
+    user = add_user(data["username"], data["password"])
     db.session.commit()
     return user, {"Location": url_for("users.get_user", user_id=user.id)}
 

@@ -113,6 +113,7 @@ def get_employee(employee_id):
 def set_employee_balance(data, employee_id):
     """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
     employee = get_employee_or_404(current_user, employee_id)
+    ledger.lock_account(employee)
     require_active(employee)
     ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
     db.session.commit()
@@ -127,6 +128,7 @@ def set_employee_balance(data, employee_id):
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""
     employee = get_employee_or_404(current_user, employee_id)
+    ledger.lock_account(employee)
     require_active(employee)
     if "name" in data:
         employee.name = data["name"]

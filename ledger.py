@@ -25,9 +25,6 @@ _CHANGE_BALANCE = (
     .values(hours_balance=_new_balance)
     .returning(Employee.hours_balance)
 )
-_LOCKED_BALANCE = (
-    select(Employee.hours_balance).where(Employee.id == bindparam("employee_id")).with_for_update()
-)
 _LOCK_EMPLOYEE = select(Employee.id).where(Employee.id == bindparam("employee_id")).with_for_update()
 
 
@@ -40,8 +37,9 @@ class BalanceOutOfRange(Conflict):
 
 
 def lock_account(employee):
-    """Hold ``employee``'s row until commit, then re-read it: new requests for one employee queue
-    here, and each sees the balance and pending hours the one before it left.
+    """Hold ``employee``'s row until commit, then re-read it: every change to one employee's hours,
+    entries or record queues here, and each sees the state the one before it left (balance,
+    pending hours, manager, archived). Lock order is always employee, then entry.
 
     The lock is its own statement because PostgreSQL's READ COMMITTED gives a statement the
     snapshot it started with; only a statement begun after the lock sees the previous holder's
@@ -51,9 +49,14 @@ def lock_account(employee):
     db.session.refresh(employee)
 
 
+def _floor():
+    """How low PTO may take a balance: zero, less the configured overdraft."""
+    return -current_app.config["PTO_OVERDRAFT_HOURS"]
+
+
 def ensure_available(employee, hours):
     """Refuse (409) a request for more than the employee's available hours plus the allowed overdraft."""
-    available = employee.available_hours + current_app.config["PTO_OVERDRAFT_HOURS"]
+    available = employee.available_hours - _floor()
     if hours > available:
         raise InsufficientBalance(
             f"Only {available:.2f} hours are available (balance {employee.hours_balance:.2f}, "
@@ -77,18 +80,18 @@ def open_balance(employee, hours, actor_id):
 
 
 def set_balance(employee, target, actor_id, reason=None):
-    """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there."""
-    # FOR UPDATE holds the row on PostgreSQL; on SQLite the request's BEGIN IMMEDIATE already
-    # holds the write lock, so no other change can slip in between this read and the update.
-    current = db.session.execute(_LOCKED_BALANCE, {"employee_id": employee.id}).scalar_one()
-    if target != current:
-        _move_hours(employee.id, target - current, "adjustment", actor_id, reason=reason)
+    """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there.
+
+    The caller holds ``lock_account(employee)``, so no other change slips in between the balance
+    read there and this update.
+    """
+    if target != employee.hours_balance:
+        _move_hours(employee.id, target - employee.hours_balance, "adjustment", actor_id, reason=reason)
 
 
 def take_hours(entry, actor_id):
     """Take an entry's hours from its employee's balance; 409 if that passes the allowed overdraft."""
-    floor = -current_app.config["PTO_OVERDRAFT_HOURS"]
-    _move_hours(entry.employee_id, -entry.hours, "pto_taken", actor_id, entry, floor=floor)
+    _move_hours(entry.employee_id, -entry.hours, "pto_taken", actor_id, entry, floor=_floor())
 
 
 def refund_hours(entry, actor_id):

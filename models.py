@@ -14,6 +14,7 @@ from sqlalchemy import (
     Numeric,
     String,
     TypeDecorator,
+    and_,
     func,
     select,
     text,
@@ -184,6 +185,11 @@ class PtoEntry(db.Model):
     cancellation_note: Mapped[str | None] = mapped_column(String(1000))
 
     employee: Mapped[Employee] = relationship(back_populates="pto_entries")
+
+    @classmethod
+    def overlapping(cls, start, end):
+        """SQL: entries whose days meet the window from ``start`` to ``end`` (undated ones never do)."""
+        return and_(cls.start_date <= end, cls.end_date >= start)
 
     @hybrid_property
     def takes_hours(self):

@@ -59,9 +59,9 @@ def decides_for(user, employee):
     return (user.is_admin or manages(user, employee)) and employee.id != user.employee_id
 
 
-def require_decider(user, employee):
-    """Raise 403 unless ``user`` may approve or deny ``employee``'s requests."""
-    if not decides_for(user, employee):
+def require_decider(user, entry):
+    """Raise 403 unless ``user`` may approve or deny ``entry``: never one they filed themselves."""
+    if not decides_for(user, entry.employee) or entry.requested_by == user.id:
         raise NotYourDecision()
 
 

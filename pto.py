@@ -1,8 +1,11 @@
 """/pto: time-off entries and their workflow: filed, approved or denied, cancelled with an exact refund."""
 
+from datetime import date
+
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import Conflict, NotFound
 
 import ledger
@@ -31,8 +34,8 @@ def file_pto(employee, data, user):
     Requests for one employee queue on their row, so the overlap and availability checks
     see every entry filed before them.
     """
-    require_active(employee)
     ledger.lock_account(employee)
+    require_active(employee)
     if data.get("start_date"):
         _refuse_overlap(employee.id, data["start_date"], data["end_date"])
     now = utcnow()
@@ -50,8 +53,7 @@ def file_pto(employee, data, user):
 
 def approve_pto(entry, user, note=None):
     """Approve a pending request; its hours leave the balance (409 if the balance no longer allows it)."""
-    require_decider(user, entry.employee)
-    require_active(entry.employee)
+    _lock_and_check(entry, require_decider, user)
     _transition(entry, ("pending",), "approved", decided_by=user.id, decided_at=utcnow(), decision_note=note)
     if entry.takes_hours:
         ledger.take_hours(entry, user.id)
@@ -59,20 +61,26 @@ def approve_pto(entry, user, note=None):
 
 def deny_pto(entry, user, note=None):
     """Deny a pending request; nothing moves."""
-    require_decider(user, entry.employee)
-    require_active(entry.employee)
+    _lock_and_check(entry, require_decider, user)
     _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
 
 
 def cancel_pto(entry, user, note=None):
     """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
     now = utcnow()
-    require_canceller(user, entry, today=now.date())
-    require_active(entry.employee)
+    _lock_and_check(entry, lambda user, entry: require_canceller(user, entry, today=now.date()), user)
     was_approved = entry.status == "approved"
     _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
     if was_approved and entry.takes_hours:
         ledger.refund_hours(entry, user.id)
+
+
+def _lock_and_check(entry, require_permission, user):
+    """Queue on the employee's row, then check the caller's right and the employee's state afresh:
+    a manager change or an archive committed a moment ago must count."""
+    ledger.lock_account(entry.employee)
+    require_permission(user, entry)
+    require_active(entry.employee)
 
 
 def _transition(entry, allowed_from, to_status, **changes):
@@ -101,8 +109,7 @@ def _refuse_overlap(employee_id, start, end):
         .where(
             PtoEntry.employee_id == employee_id,
             PtoEntry.status.in_(LIVE),
-            PtoEntry.start_date <= end,
-            PtoEntry.end_date >= start,
+            PtoEntry.overlapping(start, end),
         )
         .order_by(PtoEntry.start_date)
         .limit(1)
@@ -115,7 +122,10 @@ def _refuse_overlap(employee_id, start, end):
 def get_entry_or_404(user, entry_id):
     """Load a PTO entry of an employee ``user`` may see, or raise 404."""
     entry = db.session.scalar(
-        select(PtoEntry).join(Employee).where(PtoEntry.id == entry_id, visible_employees(user))
+        select(PtoEntry)
+        .join(Employee)
+        .where(PtoEntry.id == entry_id, visible_employees(user))
+        .options(contains_eager(PtoEntry.employee))
     )
     if entry is None:
         raise NotFound("No PTO entry with that id.")
@@ -133,10 +143,10 @@ def list_pto(args):
         if field in args:
             statement = statement.where(getattr(PtoEntry, field) == args[field])
     # A date window keeps the entries whose days overlap it; undated entries have no days.
-    if "from_" in args:
-        statement = statement.where(PtoEntry.end_date >= args["from_"])
-    if "to" in args:
-        statement = statement.where(PtoEntry.start_date <= args["to"])
+    if "from_" in args or "to" in args:
+        statement = statement.where(
+            PtoEntry.overlapping(args.get("from_", date.min), args.get("to", date.max))
+        )
     return paginate(statement, args)
 
 

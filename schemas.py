@@ -191,6 +191,7 @@ class EmployeeOut(EmployeeSummaryOut):
 
 
 def manager_field():
+    """``manager_id``: another employee's id, or null for none."""
     return fields.Integer(
         strict=True,
         allow_none=True,

@@ -3,10 +3,10 @@
 
 import click
 from flask.cli import with_appcontext
-from flask_jwt_extended import jwt_required
+from flask_jwt_extended import current_user, jwt_required
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
-from werkzeug.exceptions import Conflict
+from werkzeug.exceptions import Conflict, Forbidden
 
 from api import PAGE_HEADERS, Blueprint, paginate
 from auth import add_user
@@ -27,9 +27,16 @@ class EmployeeTaken(Conflict):
     description = "Another user is already linked to that employee."
 
 
-def update_user(user, changes):
-    """Apply an admin's changes to ``user``: role, linked employee, active flag."""
+class OwnLink(Forbidden):
+    description = "Another admin must change or remove your own employee link."
+
+
+def update_user(user, changes, admin):
+    """Apply ``admin``'s changes to ``user``: role, linked employee, active flag."""
     if "employee_id" in changes:
+        # Re-pointing your own link would let you decide requests that are yours after all.
+        if user.id == admin.id and user.employee_id not in (None, changes["employee_id"]):
+            raise OwnLink()
         _link_employee(user, changes["employee_id"])
     stays_admin = changes.get("role", user.role) == "admin" and changes.get("is_active", user.is_active)
     if user.is_admin and user.is_active and not stays_admin:
@@ -68,6 +75,7 @@ def _end_sessions(user):
 
 
 def get_user_or_404(user_id):
+    """Load a user by id, or raise 404."""
     return db.get_or_404(User, user_id, description="No user with that id.")
 
 
@@ -98,7 +106,7 @@ def get_user(user_id):
 def patch_user(data, user_id):
     """Change a user's role, linked employee or active flag (admins); it applies to their next request."""
     user = get_user_or_404(user_id)
-    update_user(user, data)
+    update_user(user, data, current_user)
     db.session.commit()
     return user
 
@@ -137,9 +145,9 @@ def create_user_command(username, password, role, employee_id):
 def create_admin_command(context, username, password, if_no_admin):
     """Create an admin account from the shell: how a closed or public install gets its first admin."""
     # Checked before asking anything, so a release phase without a terminal passes once an admin exists.
-    if if_no_admin and db.session.scalar(
-        select(User.id).where(User.role == "admin", User.is_active.is_(True))
-    ):
+    admin_exists = db.session.scalar(select(User.id).where(User.role == "admin", User.is_active.is_(True)))
+    db.session.rollback()  # hold no lock while a person types: SQLite's write lock would stall the app
+    if if_no_admin and admin_exists:
         click.echo("An admin exists already; nothing to do.")
         return
     username = username or click.prompt("Username")

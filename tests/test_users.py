@@ -509,3 +509,17 @@ def test_the_commands_run_under_flasks_test_cli_runner(app, client):
 
     assert result.exit_code == 0, result.exception
     assert can_log_in(client, "hr.lead")
+
+
+def test_an_admin_may_link_themselves_once_but_not_move_or_drop_their_own_link(client, admin):
+    first = create_employee(client, admin, "First")
+    second = create_employee(client, admin, "Second")
+    me = client.get("/me", headers=admin).json["id"]
+
+    linked = client.patch(f"/users/{me}", json={"employee_id": first["id"]}, headers=admin)
+    moved = client.patch(f"/users/{me}", json={"employee_id": second["id"]}, headers=admin)
+    dropped = client.patch(f"/users/{me}", json={"employee_id": None}, headers=admin)
+
+    assert linked.status_code == 200
+    assert moved.status_code == dropped.status_code == 403
+    assert client.get("/me", headers=admin).json["employee_id"] == first["id"]

@@ -1,14 +1,17 @@
 """The request workflow (PRODUCT.md §5): employees ask, their manager or an admin decides, and hours
 move only when a request is approved, or refunded when an approved one is cancelled."""
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
 import pytest
+import sqlalchemy as sa
 
-from conftest import create_employee, file_pto, register_and_login
+from conftest import create_employee, file_pto, register_and_login, sqlalchemy_url
 
 
 @dataclass
@@ -612,3 +615,32 @@ def test_null_clears_the_manager_and_their_view_of_the_employee(client, admin, m
     assert response.status_code == 200
     assert response.json["manager_id"] is None
     assert client.get(f"/employees/{report.employee_id}", headers=manager.headers).status_code == 404
+
+
+@pytest.mark.parametrize("action", ["file", "approve"])
+def test_an_archive_committed_while_a_request_waits_counts(
+    client, admin, manager, report, database_url, action
+):
+    """The archive check runs after the request has queued on the employee's row, not before."""
+    pending = request_pto(client, report, 8)
+    send = {
+        "file": lambda: file_pto(client, admin, report.employee_id, 4),
+        "approve": lambda: decide(client, manager.headers, pending["id"], "approve"),
+    }[action]
+    engine = sa.create_engine(sqlalchemy_url(database_url))
+    answers = []
+    with engine.connect() as other_session:
+        archive = other_session.begin()
+        other_session.execute(
+            sa.text("UPDATE employees SET archived_at = CURRENT_TIMESTAMP WHERE id = :id"),
+            {"id": report.employee_id},
+        )
+        waiting = threading.Thread(target=lambda: answers.append(send()))
+        waiting.start()
+        time.sleep(0.5)  # let the request reach the employee's row and queue behind the archive
+        archive.commit()
+        waiting.join(timeout=20)
+    engine.dispose()
+
+    assert [answer.status_code for answer in answers] == [409]
+    assert ledger_kinds(client, admin, report.employee_id) == ["opening"]
