@@ -1,5 +1,6 @@
 """flask-smorest set up for this API: strict JSON bodies, one error shape, paginated lists."""
 
+import http
 import json
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -57,13 +58,52 @@ def _parse_int(digits):
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = errors.ErrorSchema
+    # No catch-all "default" response: every status an operation can answer is listed by name.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest Blueprint whose views document the errors their shape implies."""
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def route(self, rule, **options):
+        """Register a view; its OpenAPI operation lists every error it can answer.
+
+        Some follow from the view's shape, so they are added here once instead of on every
+        view: 503 (database unavailable) everywhere, 401 unless the view is public, 404 for
+        path ids, and 400/413/415 for JSON bodies (flask-smorest adds 422 for arguments).
+        View-specific ones (403, 409) are declared on the view with ``errors``.
+        """
+        register = super().route(rule, **options)
+
+        def decorator(view):
+            apidoc = getattr(view, "_apidoc", {})
+            codes = [503]
+            if apidoc.get("manual_doc", {}).get("security") != []:
+                codes.append(401)
+            if "<" in rule:
+                codes.append(404)
+            locations = [p["in"] for p in apidoc.get("arguments", {}).get("parameters", [])]
+            if "json" in locations:
+                codes += [400, 413, 415]
+            documented = apidoc.get("response", {}).get("responses", {})
+            return register(self.errors(*(code for code in codes if code not in documented))(view))
+
+        return decorator
+
+    def errors(self, *codes):
+        """Document that a view can answer these error statuses, with the JSON error body."""
+
+        def decorator(view):
+            for code in codes:
+                view = self.alt_response(code, response=http.HTTPStatus(code).name)(view)
+            return view
+
+        return decorator
 
 
 def paginate(statement, args):

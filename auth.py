@@ -174,6 +174,7 @@ def _role_for_new_user():
 
 
 @blp.post("/register")
+@blp.errors(403, 409)
 @blp.doc(security=[])
 @blp.arguments(RegisterIn)
 @blp.response(201, UserOut)
@@ -187,6 +188,7 @@ def register(data):
 
 
 @blp.post("/login")
+@blp.errors(401)
 @blp.doc(security=[])
 @blp.arguments(LoginIn)
 @blp.response(200, TokenOut)

@@ -82,6 +82,7 @@ def list_employees(args):
 
 
 @blp.post("")
+@blp.errors(403)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeeIn)
@@ -106,6 +107,7 @@ def get_employee(employee_id):
 
 
 @blp.put("/<id:employee_id>")
+@blp.errors(403, 409)
 @jwt_required()
 @admin_required
 @blp.arguments(BalanceIn)
@@ -121,6 +123,7 @@ def set_employee_balance(data, employee_id):
 
 
 @blp.patch("/<id:employee_id>")
+@blp.errors(403, 409)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeePatchIn)
@@ -141,6 +144,7 @@ def update_employee(data, employee_id):
 
 
 @blp.delete("/<id:employee_id>")
+@blp.errors(403)
 @jwt_required()
 @admin_required
 @blp.response(204)

@@ -151,6 +151,7 @@ def list_pto(args):
 
 
 @blp.post("")
+@blp.errors(404, 409)
 @jwt_required()
 @blp.arguments(PtoIn)
 @blp.response(201, PtoOut)
@@ -171,6 +172,7 @@ def get_pto(entry_id):
 
 
 @blp.post("/<id:entry_id>/approve")
+@blp.errors(403, 409)
 @jwt_required()
 @blp.arguments(NoteIn, required=False)
 @blp.response(200, PtoOut)
@@ -183,6 +185,7 @@ def approve(data, entry_id):
 
 
 @blp.post("/<id:entry_id>/deny")
+@blp.errors(403, 409)
 @jwt_required()
 @blp.arguments(NoteIn, required=False)
 @blp.response(200, PtoOut)
@@ -195,6 +198,7 @@ def deny(data, entry_id):
 
 
 @blp.post("/<id:entry_id>/cancel")
+@blp.errors(403, 409)
 @jwt_required()
 @blp.arguments(NoteIn, required=False)
 @blp.response(200, PtoOut)
@@ -207,6 +211,7 @@ def cancel(data, entry_id):
 
 
 @blp.delete("/<id:entry_id>")
+@blp.errors(403, 409)
 @jwt_required()
 @blp.response(204)
 def delete_pto(entry_id):

@@ -80,6 +80,7 @@ def get_user_or_404(user_id):
 
 
 @blp.get("")
+@blp.errors(403)
 @jwt_required()
 @admin_required
 @blp.arguments(PageArgs, location="query")
@@ -90,6 +91,7 @@ def list_users(args):
 
 
 @blp.get("/<id:user_id>")
+@blp.errors(403)
 @jwt_required()
 @admin_required
 @blp.response(200, UserOut)
@@ -99,6 +101,7 @@ def get_user(user_id):
 
 
 @blp.patch("/<id:user_id>")
+@blp.errors(403, 409)
 @jwt_required()
 @admin_required
 @blp.arguments(UserPatchIn)

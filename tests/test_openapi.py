@@ -2,6 +2,8 @@
 
 import re
 
+from openapi_spec_validator import validate
+
 
 def test_openapi_document_lists_every_route(app, client):
     spec = client.get("/openapi.json").json
@@ -35,3 +37,25 @@ def test_only_register_login_and_health_are_public(client):
 
     assert public == {("/register", "post"), ("/login", "post"), ("/health", "get")}
     assert spec["security"] == [{"bearerAuth": []}]
+
+
+def test_openapi_document_is_valid_openapi_3_0_3(client):
+    validate(client.get("/openapi.json").json)
+
+
+def test_every_operation_names_its_error_statuses_with_the_error_schema(client):
+    spec = client.get("/openapi.json").json
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert "default" not in responses, f"{method} {path}: a catch-all hides undocumented statuses"
+            assert "503" in responses, f"{method} {path}"
+            if operation.get("security") != []:
+                assert "401" in responses, f"{method} {path}"
+            if "{" in path:
+                assert "404" in responses, f"{method} {path}"
+    error = spec["components"]["responses"]["CONFLICT"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
