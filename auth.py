@@ -176,7 +176,7 @@ def _role_for_new_user():
 @blp.post("/register")
 @blp.errors(403, 409)
 @blp.doc(security=[])
-@blp.arguments(RegisterIn)
+@blp.arguments(RegisterIn, example={"username": "hr.lead", "password": "correct horse battery"})
 @blp.response(201, UserOut)
 def register(data):
     """Create an account; the first account of a new install is the admin."""
@@ -190,7 +190,7 @@ def register(data):
 @blp.post("/login")
 @blp.errors(401)
 @blp.doc(security=[])
-@blp.arguments(LoginIn)
+@blp.arguments(LoginIn, example={"username": "hr.lead", "password": "correct horse battery"})
 @blp.response(200, TokenOut)
 def login(data):
     """Exchange a username and password for an access token and a refresh token."""
@@ -227,7 +227,10 @@ def me():
 
 @blp.post("/me/password")
 @jwt_required()
-@blp.arguments(PasswordChangeIn)
+@blp.arguments(
+    PasswordChangeIn,
+    example={"current_password": "correct horse battery", "new_password": "a longer passphrase now"},
+)
 @blp.response(200, MessageOut)
 def change_password(data):
     """Change the caller's password; every other session of theirs ends (this one stays)."""

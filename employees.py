@@ -85,7 +85,7 @@ def list_employees(args):
 @blp.errors(403)
 @jwt_required()
 @admin_required
-@blp.arguments(EmployeeIn)
+@blp.arguments(EmployeeIn, example={"name": "Dana Scully", "hours_balance": 80, "manager_id": None})
 @blp.response(201, EmployeeOut)
 def create_employee(data):
     """Add an employee (admins); their starting hours become the opening ledger line."""
@@ -110,7 +110,7 @@ def get_employee(employee_id):
 @blp.errors(403, 409)
 @jwt_required()
 @admin_required
-@blp.arguments(BalanceIn)
+@blp.arguments(BalanceIn, example={"hours_balance": 96, "reason": "2027 allowance"})
 @blp.response(200, EmployeeOut)
 def set_employee_balance(data, employee_id):
     """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
@@ -126,7 +126,7 @@ def set_employee_balance(data, employee_id):
 @blp.errors(403, 409)
 @jwt_required()
 @admin_required
-@blp.arguments(EmployeePatchIn)
+@blp.arguments(EmployeePatchIn, example={"name": "Dana K. Scully", "manager_id": 1})
 @blp.response(200, EmployeeOut)
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""

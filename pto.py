@@ -153,7 +153,17 @@ def list_pto(args):
 @blp.post("")
 @blp.errors(404, 409)
 @jwt_required()
-@blp.arguments(PtoIn)
+@blp.arguments(
+    PtoIn,
+    example={
+        "employee_id": 1,
+        "hours": 16,
+        "start_date": "2026-12-24",
+        "end_date": "2026-12-25",
+        "type": "vacation",
+        "note": "Holidays",
+    },
+)
 @blp.response(201, PtoOut)
 def create_pto(data):
     """File PTO: approved at once (hours taken) by an admin or the manager, else pending approval."""
@@ -174,7 +184,7 @@ def get_pto(entry_id):
 @blp.post("/<id:entry_id>/approve")
 @blp.errors(403, 409)
 @jwt_required()
-@blp.arguments(NoteIn, required=False)
+@blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
 @blp.response(200, PtoOut)
 def approve(data, entry_id):
     """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
@@ -187,7 +197,7 @@ def approve(data, entry_id):
 @blp.post("/<id:entry_id>/deny")
 @blp.errors(403, 409)
 @jwt_required()
-@blp.arguments(NoteIn, required=False)
+@blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
 @blp.response(200, PtoOut)
 def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
@@ -200,7 +210,7 @@ def deny(data, entry_id):
 @blp.post("/<id:entry_id>/cancel")
 @blp.errors(403, 409)
 @jwt_required()
-@blp.arguments(NoteIn, required=False)
+@blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
 @blp.response(200, PtoOut)
 def cancel(data, entry_id):
     """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
