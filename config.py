@@ -64,8 +64,12 @@ def load(app, overrides=None):
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        # Every operation needs a bearer token unless it says otherwise (register, login, health).
-        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}]},
+        # Every operation needs a bearer token unless it says otherwise (register, login, health);
+        # the server URL is where clients that import the document (Insomnia) send requests.
+        API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
+            "servers": [{"url": env.get("PUBLIC_URL", "http://127.0.0.1:5000")}],
+        },
     )
     if overrides:
         app.config.update(overrides)

@@ -60,3 +60,7 @@ def test_every_operation_names_its_error_statuses_with_the_error_schema(client):
                 assert "404" in responses, f"{method} {path}"
     error = spec["components"]["responses"]["CONFLICT"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_document_names_the_server_clients_should_call(client):
+    assert client.get("/openapi.json").json["servers"] == [{"url": "http://127.0.0.1:5000"}]
