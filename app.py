@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 import auth
 import config
 import database
+import docs
 import employees
 import errors
 import health
@@ -48,6 +49,7 @@ def register_api(app):
     )
     for module in (auth, users, employees, pto, health):
         api.register_blueprint(module.blp)
+    app.register_blueprint(docs.blp)
 
 
 def register_commands(app):

@@ -151,12 +151,13 @@ def route_key(rule):
 
 
 def served_routes():
-    """Every (method, rule) the app answers, but HEAD, OPTIONS and the OpenAPI document."""
+    """Every (method, rule) of the API, but HEAD, OPTIONS, the OpenAPI document and the docs pages
+    that render it (public, static and outside the API: tests/test_docs.py covers them)."""
     app = create_app(app_settings("sqlite://"))
     return {
         (method, route_key(rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.rule != "/openapi.json" and rule.endpoint != "static"
+        if rule.rule != "/openapi.json" and not rule.endpoint.startswith("docs.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
