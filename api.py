@@ -11,8 +11,8 @@ from flask import request
 from sqlalchemy import func, select
 from webargs import core
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.routing import IntegerConverter, ValidationError
 
 import errors
 from models import db
@@ -134,6 +134,13 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
+
+    def to_python(self, value):
+        # Out of range is an unknown id (404) for every method, not a 405 from the next rule.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
     @staticmethod
     def openapi_schema(_converter):

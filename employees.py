@@ -126,7 +126,7 @@ def set_employee_balance(data, employee_id):
 @blp.errors(403, 409)
 @jwt_required()
 @admin_required
-@blp.arguments(EmployeePatchIn, example={"name": "Dana K. Scully", "manager_id": 1})
+@blp.arguments(EmployeePatchIn, required=False, example={"name": "Dana K. Scully", "manager_id": 1})
 @blp.response(200, EmployeeOut)
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from api import MAX_ID
-from models import PTO_STATUSES, PTO_TYPES, ROLES
+from models import BALANCE_LIMIT, PTO_STATUSES, PTO_TYPES, ROLES
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -13,6 +13,10 @@ MAX_PAGE = 1_000_000
 MAX_HOURS = Decimal("100000")
 CENT = Decimal("0.01")
 USERNAME_CHARACTERS = r"^[A-Za-z0-9._@-]+$"
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK = r"^[^\u0000]*\S[^\u0000]*$"
+# Hours in responses: balances, pending hours and ledger deltas may be zero or negative.
+BALANCE_RANGE = {"minimum": -2 * BALANCE_LIMIT, "maximum": 2 * BALANCE_LIMIT}
 
 
 class HoursField(fields.Field):
@@ -29,6 +33,7 @@ class HoursField(fields.Field):
         super().__init__(**kwargs)
         self.minimum = minimum
         self.maximum = maximum
+        self.metadata.setdefault("type", "number")
         self.metadata.setdefault("minimum", float(minimum))
         self.metadata.setdefault("maximum", float(maximum))
         self.metadata.setdefault("multipleOf", float(CENT))
@@ -58,6 +63,12 @@ class Text(fields.String):
     """A string both databases can store: no NUL characters, no unpaired surrogates."""
 
     default_error_messages = {"unstorable": "Must not contain NUL characters or unpaired surrogates."}
+
+    def __init__(self, *, pattern=NO_NUL, **kwargs):
+        super().__init__(**kwargs)
+        # Tell the contract too; a Regexp validator documents its own (stricter) pattern.
+        if not any(isinstance(rule, validate.Regexp) for rule in self.validators):
+            self.metadata.setdefault("pattern", pattern)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -172,10 +183,13 @@ class EmployeeSummaryOut(Schema):
     id = fields.Integer()
     name = fields.String()
     manager_id = fields.Integer(allow_none=True)
-    hours_balance = HoursField()
-    pending_hours = HoursField(metadata={"description": "Hours of requests awaiting a decision"})
+    hours_balance = HoursField(**BALANCE_RANGE)
+    pending_hours = HoursField(
+        **BALANCE_RANGE, metadata={"description": "Hours of requests awaiting a decision"}
+    )
     available_hours = HoursField(
-        metadata={"description": "hours_balance - pending_hours: what may still be asked for"}
+        **BALANCE_RANGE,
+        metadata={"description": "hours_balance - pending_hours: what may still be asked for"},
     )
     archived = fields.Boolean()
 
@@ -201,7 +215,7 @@ def manager_field():
 
 
 class EmployeeIn(Schema):
-    name = Text(required=True, validate=[validate.Length(min=1, max=120), not_blank])
+    name = Text(required=True, validate=[validate.Length(min=1, max=120), not_blank], pattern=NOT_BLANK)
     hours_balance = HoursField(minimum=Decimal("0"), load_default=Decimal("0"))
     manager_id = manager_field()
 
@@ -214,7 +228,7 @@ class BalanceIn(Schema):
 
 
 class EmployeePatchIn(Schema):
-    name = Text(validate=[validate.Length(min=1, max=120), not_blank])
+    name = Text(validate=[validate.Length(min=1, max=120), not_blank], pattern=NOT_BLANK)
     manager_id = manager_field()
     hours_balance = HoursField(minimum=Decimal("0"))
     reason = Text(validate=validate.Length(max=500), metadata={"description": "Why the balance changes"})
@@ -276,8 +290,8 @@ class LedgerLineOut(Schema):
     id = fields.Integer()
     employee_id = fields.Integer()
     kind = fields.String()
-    delta = HoursField()
-    balance_after = HoursField()
+    delta = HoursField(**BALANCE_RANGE)
+    balance_after = HoursField(**BALANCE_RANGE)
     reason = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     pto_entry_id = fields.Integer(allow_none=True)
@@ -295,7 +309,7 @@ class LedgerQuery(PageArgs, AsOfArgs):
 class BalanceOut(Schema):
     employee_id = fields.Integer()
     as_of = fields.Date()
-    hours_balance = HoursField()
+    hours_balance = HoursField(**BALANCE_RANGE)
 
 
 class HealthOut(Schema):

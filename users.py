@@ -104,7 +104,7 @@ def get_user(user_id):
 @blp.errors(403, 409)
 @jwt_required()
 @admin_required
-@blp.arguments(UserPatchIn, example={"role": "manager", "employee_id": 1})
+@blp.arguments(UserPatchIn, required=False, example={"role": "manager", "employee_id": 1})
 @blp.response(200, UserOut)
 def patch_user(data, user_id):
     """Change a user's role, linked employee or active flag (admins); it applies to their next request."""

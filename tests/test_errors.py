@@ -152,3 +152,10 @@ def test_an_integer_too_long_to_parse_is_a_field_error(client, admin):
     assert_error_shape(hours, 422)
     assert_error_shape(employee_id, 422)
     assert "employee_id" in employee_id.json["errors"]
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_an_out_of_range_id_is_404_for_every_method(client, admin, method):
+    response = getattr(client, method)("/employees/2147483648", json={}, headers=admin)
+
+    assert_error_shape(response, 404)
