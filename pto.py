@@ -197,7 +197,7 @@ def approve(data, entry_id):
 @blp.post("/<id:entry_id>/deny")
 @blp.errors(403, 409)
 @jwt_required()
-@blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
+@blp.arguments(NoteIn, required=False, example={"note": "Year-end close: please pick another week"})
 @blp.response(200, PtoOut)
 def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
@@ -210,7 +210,7 @@ def deny(data, entry_id):
 @blp.post("/<id:entry_id>/cancel")
 @blp.errors(403, 409)
 @jwt_required()
-@blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
+@blp.arguments(NoteIn, required=False, example={"note": "Plans changed"})
 @blp.response(200, PtoOut)
 def cancel(data, entry_id):
     """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
