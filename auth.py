@@ -36,7 +36,7 @@ _LIVE_SESSION_USER = (
         User.is_active.is_(True),
     )
 )
-_REVOKE_OTHER_SESSIONS = (
+_REVOKE_USER_SESSIONS = (
     update(LoginSession)
     .where(
         LoginSession.user_id == bindparam("owner_id"),
@@ -139,6 +139,12 @@ def add_user(username, password, role=None):
     return user
 
 
+def end_sessions(user_id, keep_session_id=""):
+    """Revoke every live session of the user (but ``keep_session_id``): their tokens stop working."""
+    params = {"owner_id": user_id, "keep_session_id": keep_session_id, "now": utcnow()}
+    db.session.execute(_REVOKE_USER_SESSIONS, params)
+
+
 def start_session(user_id):
     """Open a login session for the user and return its access and refresh tokens."""
     session = LoginSession(
@@ -239,8 +245,6 @@ def change_password(data):
         raise WrongPassword()
     new_hash = hash_password(data["new_password"])
     db.session.get(User, user_id).password_hash = new_hash
-    db.session.execute(
-        _REVOKE_OTHER_SESSIONS, {"owner_id": user_id, "keep_session_id": session_id, "now": utcnow()}
-    )
+    end_sessions(user_id, keep_session_id=session_id)
     db.session.commit()
     return {"message": "Password changed; your other sessions have ended."}

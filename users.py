@@ -5,14 +5,14 @@ import click
 from flask.cli import with_appcontext
 from flask_jwt_extended import current_user, jwt_required
 from marshmallow import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from werkzeug.exceptions import Conflict, Forbidden
 
 from api import PAGE_HEADERS, Blueprint, paginate
-from auth import add_user
+from auth import add_user, end_sessions
 from database import lock_table_for_writes
 from errors import InvalidField
-from models import ROLES, Employee, LoginSession, User, db, utcnow
+from models import ROLES, Employee, User, db
 from permissions import admin_required
 from schemas import PageArgs, RegisterIn, UserOut, UserPatchIn
 
@@ -42,7 +42,7 @@ def update_user(user, changes, admin):
     if user.is_admin and user.is_active and not stays_admin:
         _keep_an_admin(user)
     if changes.get("is_active") is False and user.is_active:
-        _end_sessions(user)
+        end_sessions(user.id)
     for field in ("role", "is_active"):
         if field in changes:
             setattr(user, field, changes[field])
@@ -63,15 +63,6 @@ def _keep_an_admin(user):
     others = select(func.count()).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
     if db.session.scalar(others) == 0:
         raise LastAdmin()
-
-
-def _end_sessions(user):
-    db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
 
 
 def get_user_or_404(user_id):
