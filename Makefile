@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format migrate install install-dev clean
+.PHONY: run test lint format migrate install install-dev clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ migrate: install
 ## test: lint, then the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install-dev lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: the API and its floor under gunicorn on PostgreSQL, driven by wrk; writes bench/RESULTS.md
+## (settings: BENCH_* variables, see bench/run.py; BENCH_ARGS="--profile employee" runs py-spy instead)
+bench: install-dev
+	command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -107,11 +107,20 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def paginate(statement, args):
-    """Run one page of ``statement``; return its rows and the X-Total-Count and Link headers."""
+    """Run one page of ``statement``; return its rows and the X-Total-Count and Link headers.
+
+    One query: every row of the page also carries the total, a window count over all the rows the
+    statement matches. Only a page past the end, with no row to carry it, needs a second query.
+    """
     page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
+    counted = statement.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(counted).all()
+    if rows:
+        total = rows[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = [row[0] for row in rows]
+    return items, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
 
 
 def _link_header(page, per_page, total):

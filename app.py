@@ -4,6 +4,7 @@ import os
 
 from flask import Flask
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import auth
 import config
@@ -13,6 +14,9 @@ import employees
 import errors
 import health
 import pto
+import request_log
+import security_headers
+import throttle
 import users
 from api import Api, IdConverter
 from models import db
@@ -27,6 +31,7 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.url_map.strict_slashes = False  # /employees/1/ is /employees/1, without a redirect
     app.url_map.converters["id"] = IdConverter
+    trust_proxies(app)
     register_extensions(app)
     register_api(app)
     errors.register_error_handlers(app)
@@ -39,6 +44,17 @@ def register_extensions(app):
     database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
     auth.jwt.init_app(app)
+    throttle.init_app(app)
+    request_log.init_app(app)
+    security_headers.init_app(app)
+
+
+def trust_proxies(app):
+    """Behind TRUSTED_PROXY_HOPS proxies (Heroku's router: 1), take the client's address and
+    scheme from their X-Forwarded-* headers; with none, those headers are ignored (clients forge them)."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def register_api(app):
@@ -55,3 +71,4 @@ def register_api(app):
 def register_commands(app):
     app.cli.add_command(users.create_admin_command)
     app.cli.add_command(users.create_user_command)
+    app.cli.add_command(auth.prune_tokens_command)

@@ -3,7 +3,9 @@
 import uuid
 from functools import cache
 
+import click
 from flask import current_app, url_for
+from flask.cli import with_appcontext
 from flask_jwt_extended import (
     JWTManager,
     create_access_token,
@@ -12,10 +14,11 @@ from flask_jwt_extended import (
     get_jwt,
     jwt_required,
 )
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
+import throttle
 from api import Blueprint
 from database import lock_table_for_writes
 from errors import InvalidField, error_response
@@ -80,6 +83,20 @@ def load_session_user(_jwt_header, jwt_data):
     return db.session.execute(_LIVE_SESSION_USER, {"session_id": session_id}).scalar_one_or_none()
 
 
+REQUIRED_CLAIMS = ("exp", "jti", "sid")
+
+
+@jwt.token_verification_loader
+def has_required_claims(_jwt_header, jwt_data):
+    """Only tokens this app issues pass: they expire, and carry an id and their session's id.
+    PyJWT checks ``exp`` only when present, so a token without one would never expire."""
+    return not _missing_claims(jwt_data)
+
+
+def _missing_claims(jwt_data):
+    return [claim for claim in REQUIRED_CLAIMS if jwt_data.get(claim) is None]
+
+
 def unauthorized(message):
     """The 401 every token problem gets, in the JSON error shape."""
     return error_response(401, message, headers={"WWW-Authenticate": "Bearer"})
@@ -95,7 +112,9 @@ jwt.invalid_token_loader(lambda reason: unauthorized(f"Invalid token: {reason}."
 jwt.expired_token_loader(_answer("The token has expired; refresh it or log in again."))
 jwt.revoked_token_loader(_answer(SESSION_ENDED))
 jwt.user_lookup_error_loader(_answer(SESSION_ENDED))
-jwt.token_verification_failed_loader(_answer("Invalid token."))
+jwt.token_verification_failed_loader(
+    lambda _header, jwt_data: unauthorized(f"Invalid token: no {', '.join(_missing_claims(jwt_data))} claim.")
+)
 
 
 def hash_password(password):
@@ -110,11 +129,15 @@ def _decoy_hash(method):
 
 
 def authenticate(username, password):
-    """Return the id of the active user with these credentials, or raise the same 401 for any mismatch."""
+    """Return the id of the active user with these credentials, or raise the same 401 for any mismatch
+    (429 once the account has failed too often: see throttle.py)."""
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    stored_hash = user.password_hash if user else None
     user_id = user.id if user and user.is_active else None
-    if not _password_matches(user.password_hash if user else None, password) or user_id is None:
+    throttle.claim_password_attempt(username)  # commits: read the user first, in the same transaction
+    if not _password_matches(stored_hash, password) or user_id is None:
         raise BadCredentials()
+    throttle.forgive_attempts(username)
     return user_id
 
 
@@ -147,10 +170,13 @@ def end_sessions(user_id, keep_session_id=""):
 
 def start_session(user_id):
     """Open a login session for the user and return its access and refresh tokens."""
+    config = current_app.config
     session = LoginSession(
         id=uuid.uuid4().hex,
         user_id=user_id,
-        expires_at=utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+        # When every token it can issue has expired, the session can go (flask prune-tokens): the
+        # refresh token's lifetime, plus that of an access token refreshed at its last moment.
+        expires_at=utcnow() + config["JWT_REFRESH_TOKEN_EXPIRES"] + config["JWT_ACCESS_TOKEN_EXPIRES"],
     )
     db.session.add(session)
     return _tokens(user_id, session.id, with_refresh=True)
@@ -180,10 +206,11 @@ def _role_for_new_user():
 
 
 @blp.post("/register")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @blp.doc(security=[])
 @blp.arguments(RegisterIn, example={"username": "hr.lead", "password": "correct horse battery"})
 @blp.response(201, UserOut)
+@throttle.limit_registrations()
 def register(data):
     """Create an account; the first account of a new install is the admin."""
     if not current_app.config["REGISTRATION_OPEN"]:
@@ -194,10 +221,11 @@ def register(data):
 
 
 @blp.post("/login")
-@blp.errors(401)
+@blp.errors(401, 429)
 @blp.doc(security=[])
 @blp.arguments(LoginIn, example={"username": "hr.lead", "password": "correct horse battery"})
 @blp.response(200, TokenOut)
+@throttle.limit_login_failures()
 def login(data):
     """Exchange a username and password for an access token and a refresh token."""
     tokens = start_session(authenticate(data["username"], data["password"]))
@@ -233,6 +261,7 @@ def me():
 
 @blp.post("/me/password")
 @jwt_required()
+@blp.errors(429)
 @blp.arguments(
     PasswordChangeIn,
     example={"current_password": "correct horse battery", "new_password": "a longer passphrase now"},
@@ -240,11 +269,34 @@ def me():
 @blp.response(200, MessageOut)
 def change_password(data):
     """Change the caller's password; every other session of theirs ends (this one stays)."""
-    user_id, session_id = current_user.id, get_jwt()["sid"]
-    if not _password_matches(current_user.password_hash, data["current_password"]):
+    user_id, username, session_id = current_user.id, current_user.username, get_jwt()["sid"]
+    password_hash = current_user.password_hash
+    # A stolen access token must not become a way to guess the password behind it.
+    throttle.claim_password_attempt(username)
+    if not _password_matches(password_hash, data["current_password"]):
         raise WrongPassword()
     new_hash = hash_password(data["new_password"])
+    throttle.forgive_attempts(username)
     db.session.get(User, user_id).password_hash = new_hash
     end_sessions(user_id, keep_session_id=session_id)
     db.session.commit()
     return {"message": "Password changed; your other sessions have ended."}
+
+
+_DELETE_EXPIRED_SESSIONS = delete(LoginSession).where(LoginSession.expires_at < bindparam("now"))
+
+
+def prune_expired_sessions(now=None):
+    """Delete the sessions whose tokens have all expired, revoked or not; return how many."""
+    result = db.session.execute(_DELETE_EXPIRED_SESSIONS, {"now": now or utcnow()})
+    return result.rowcount
+
+
+@click.command("prune-tokens")
+@with_appcontext
+def prune_tokens_command():
+    """Delete expired sessions and revocations (run daily, e.g. with Heroku Scheduler)."""
+    sessions = prune_expired_sessions()
+    throttles = throttle.prune_ended_windows()
+    db.session.commit()
+    click.echo(f"Deleted {sessions} expired session(s) and {throttles} ended login throttle(s).")

@@ -1,28 +1,53 @@
-"""Engine setup that makes SQLite behave like PostgreSQL under concurrent writers."""
+"""Engine setup: SQLite behaving like PostgreSQL under concurrent writers, reads without transaction
+round trips on PostgreSQL, and a session end that survives a database gone away mid-request."""
+
+from functools import partial
 
 from flask import has_request_context, request
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from models import db
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app):
-    """Attach SQLite's connection settings and write locking to the app's engine."""
+    """Attach SQLite's connection settings and write locking to the app's engine, and end each
+    request's session safely (this teardown runs before Flask-SQLAlchemy's own)."""
+    app.teardown_appcontext(_end_session)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _configure_sqlite_connection)
+        busy_timeout_ms = round(app.config["DATABASE_LOCK_TIMEOUT_SECONDS"] * 1000)
+        event.listen(engine, "connect", partial(_configure_sqlite_connection, busy_timeout_ms))
         event.listen(engine, "begin", _begin_sqlite_transaction)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _autocommit_reads)
+        event.listen(engine, "checkin", _restore_transactions)
 
 
-def _configure_sqlite_connection(dbapi_connection, _record):
+def _end_session(_error):
+    """Roll back and release the request's connection, or discard it if the database dropped it.
+
+    Teardown runs after the response is built, so an error here would replace it with an HTML 500
+    (even a 201 whose commit went through) whenever the database restarts between a request's last
+    statement and this rollback. The server has already rolled back a lost connection's transaction:
+    dropping the connection is all that is left to do.
+    """
+    try:
+        db.session.close()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session().invalidate()
+
+
+def _configure_sqlite_connection(busy_timeout_ms, dbapi_connection, _record):
     # The driver's own BEGIN is deferred; turning it off lets _begin_sqlite_transaction choose.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
@@ -37,6 +62,38 @@ def _begin_sqlite_transaction(connection):
     """
     reading = has_request_context() and request.method in READ_ONLY_METHODS
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _autocommit_reads(connection):
+    """Reads run in autocommit: no BEGIN and ROLLBACK round trips around their SELECTs.
+
+    A read request writes nothing and takes no lock, and under READ COMMITTED each statement sees
+    its own snapshot anyway, so the transaction gave it nothing. (No GET, HEAD or OPTIONS view
+    writes; tests/test_query_budget.py checks that read requests send only SELECTs.)
+    """
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        connection.connection.dbapi_connection.autocommit = True
+
+
+def _restore_transactions(dbapi_connection, _record):
+    # Back in the pool, the connection is transactional again for whichever request takes it next.
+    if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
+
+
+def commit_keeping_loaded_objects():
+    """Commit, keeping the objects this request loaded as they are instead of reloading them.
+
+    SQLAlchemy expires every object on commit, so serializing one afterwards costs a connection,
+    a transaction and a SELECT. A view may skip that when it answers with objects whose every
+    change it made itself (a PTO entry it just filed or moved): they already hold what was written.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def lock_table_for_writes(model):

@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Conflict, NotFound
 
 import ledger
@@ -30,12 +30,22 @@ class EmployeeArchived(Conflict):
     description = "The employee is archived: their balance and entries can no longer change."
 
 
-def get_employee_or_404(user, employee_id, with_entries=False):
-    """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404."""
+def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
+    """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
+
+    ``locked``: first take the employee's lock (ledger.lock_account), so the read sees every change
+    committed before it; for requests that change the employee's hours, entries or record.
+    """
+    if locked:
+        ledger.lock_account(employee_id)
     statement = select(Employee).where(Employee.id == employee_id, visible_employees(user))
+    if locked:
+        # Whatever the session already holds of this employee predates the lock: replace it.
+        statement = statement.execution_options(populate_existing=True)
     if with_entries:
-        statement = statement.options(selectinload(Employee.pto_entries))
-    employee = db.session.scalar(statement)
+        # One round trip: the employee's row comes back once per entry (10 or so), not worth a second query.
+        statement = statement.options(joinedload(Employee.pto_entries))
+    employee = db.session.scalars(statement).unique().one_or_none()
     if employee is None:
         raise NotFound("No employee with that id.")
     return employee
@@ -114,8 +124,7 @@ def get_employee(employee_id):
 @blp.response(200, EmployeeOut)
 def set_employee_balance(data, employee_id):
     """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
-    employee = get_employee_or_404(current_user, employee_id)
-    ledger.lock_account(employee)
+    employee = get_employee_or_404(current_user, employee_id, locked=True)
     require_active(employee)
     ledger.set_balance(employee, data["hours_balance"], current_user.id, data.get("reason"))
     db.session.commit()
@@ -130,8 +139,7 @@ def set_employee_balance(data, employee_id):
 @blp.response(200, EmployeeOut)
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""
-    employee = get_employee_or_404(current_user, employee_id)
-    ledger.lock_account(employee)
+    employee = get_employee_or_404(current_user, employee_id, locked=True)
     require_active(employee)
     if "name" in data:
         employee.name = data["name"]

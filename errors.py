@@ -4,7 +4,7 @@ import http
 
 import marshmallow as ma
 from flask import current_app, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import UnprocessableEntity
 
@@ -45,6 +45,7 @@ def error_response(code, message, errors=None, headers=None):
 def register_error_handlers(app):
     """Answer database and unexpected errors in the JSON shape (HTTP errors go through the Api)."""
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)  # e.g. "connection already closed"
     app.register_error_handler(PoolTimeout, _database_unavailable)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(Exception, _unexpected_error)

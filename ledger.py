@@ -36,16 +36,21 @@ class BalanceOutOfRange(Conflict):
     description = f"The balance would leave the range the ledger keeps (±{BALANCE_LIMIT:,} hours)."
 
 
-def lock_account(employee):
-    """Hold ``employee``'s row until commit, then re-read it: every change to one employee's hours,
-    entries or record queues here, and each sees the state the one before it left (balance,
-    pending hours, manager, archived). Lock order is always employee, then entry.
+def lock_account(employee_id):
+    """Hold the employee's row until commit: every change to one employee's hours, entries or record
+    queues here. Lock order is always employee, then entry.
 
-    The lock is its own statement because PostgreSQL's READ COMMITTED gives a statement the
-    snapshot it started with; only a statement begun after the lock sees the previous holder's
-    new pending entry. On SQLite the request's BEGIN IMMEDIATE has already serialised writers.
+    Read the employee with a statement begun after this one: PostgreSQL's READ COMMITTED gives a
+    statement the snapshot it started with, so only a later statement sees the state the previous
+    holder left (balance, pending hours, manager, archived). On SQLite the request's BEGIN
+    IMMEDIATE has already serialised writers.
     """
-    db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee.id})
+    db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id})
+
+
+def lock_and_refresh(employee):
+    """``lock_account`` for an employee already loaded, then re-read it as the lock's holder sees it."""
+    lock_account(employee.id)
     db.session.refresh(employee)
 
 
@@ -82,8 +87,8 @@ def open_balance(employee, hours, actor_id):
 def set_balance(employee, target, actor_id, reason=None):
     """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there.
 
-    The caller holds ``lock_account(employee)``, so no other change slips in between the balance
-    read there and this update.
+    The caller holds the employee's lock (``lock_account``), so no other change slips in between
+    the balance read under it and this update.
     """
     if target != employee.hours_balance:
         _move_hours(employee.id, target - employee.hours_balance, "adjustment", actor_id, reason=reason)

@@ -121,6 +121,20 @@ class LoginSession(db.Model):
     revoked_at: Mapped[datetime | None]
 
 
+class LoginThrottle(db.Model):
+    """Password checks against one username in the current window: the per-account brute-force guard.
+
+    Keyed by the lower-cased name as typed, whether or not such a user exists, so throttling
+    behaves the same for unknown names and tells an attacker nothing.
+    """
+
+    __tablename__ = "login_throttles"
+
+    username_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Employee(db.Model):
     """A person whose PTO is tracked. Archiving hides them from lists and keeps their history."""
 

@@ -6,10 +6,12 @@ from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
 import ledger
 from api import PAGE_HEADERS, Blueprint, paginate
+from database import commit_keeping_loaded_objects
 from employees import get_employee_or_404, require_active
 from models import Employee, PtoEntry, db, utcnow
 from permissions import decides_for, require_canceller, require_decider, visible_employees
@@ -28,13 +30,13 @@ class OverlappingRequest(Conflict):
     pass
 
 
-def file_pto(employee, data, user):
+def file_pto(user, employee_id, data):
     """File an entry: approved at once when the filer decides for the employee, else pending.
 
     Requests for one employee queue on their row, so the overlap and availability checks
     see every entry filed before them.
     """
-    ledger.lock_account(employee)
+    employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)
     if data.get("start_date"):
         _refuse_overlap(employee.id, data["start_date"], data["end_date"])
@@ -78,7 +80,7 @@ def cancel_pto(entry, user, note=None):
 def _lock_and_check(entry, require_permission, user):
     """Queue on the employee's row, then check the caller's right and the employee's state afresh:
     a manager change or an archive committed a moment ago must count."""
-    ledger.lock_account(entry.employee)
+    ledger.lock_and_refresh(entry.employee)
     require_permission(user, entry)
     require_active(entry.employee)
 
@@ -93,14 +95,17 @@ def _transition(entry, allowed_from, to_status, **changes):
         raise IllegalTransition(
             f"The entry is {entry.status}; only a {' or '.join(allowed_from)} entry can be {to_status}."
         )
+    changes["status"] = to_status
     result = db.session.execute(
         update(PtoEntry)
         .where(PtoEntry.id == entry.id, PtoEntry.status == entry.status)
-        .values(status=to_status, **changes)
+        .values(**changes)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise IllegalTransition("The entry was changed by another request; reload it.")
+    for name, value in changes.items():  # the object now shows what the row holds
+        set_committed_value(entry, name, value)
 
 
 def _refuse_overlap(employee_id, start, end):
@@ -167,9 +172,8 @@ def list_pto(args):
 @blp.response(201, PtoOut)
 def create_pto(data):
     """File PTO: approved at once (hours taken) by an admin or the manager, else pending approval."""
-    employee = get_employee_or_404(current_user, data.pop("employee_id"))
-    entry = file_pto(employee, data, current_user)
-    db.session.commit()
+    entry = file_pto(current_user, data.pop("employee_id"), data)
+    commit_keeping_loaded_objects()
     return entry, {"Location": url_for("pto.get_pto", entry_id=entry.id)}
 
 
@@ -190,7 +194,7 @@ def approve(data, entry_id):
     """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
     entry = get_entry_or_404(current_user, entry_id)
     approve_pto(entry, current_user, data.get("note"))
-    db.session.commit()
+    commit_keeping_loaded_objects()
     return entry
 
 
@@ -203,7 +207,7 @@ def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
     entry = get_entry_or_404(current_user, entry_id)
     deny_pto(entry, current_user, data.get("note"))
-    db.session.commit()
+    commit_keeping_loaded_objects()
     return entry
 
 
@@ -216,7 +220,7 @@ def cancel(data, entry_id):
     """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
     entry = get_entry_or_404(current_user, entry_id)
     cancel_pto(entry, current_user, data.get("note"))
-    db.session.commit()
+    commit_keeping_loaded_objects()
     return entry
 
 

@@ -17,7 +17,7 @@ from models import db
 
 FAST_PASSWORD_HASH = "scrypt:1024:8:1"  # tests create many users; production keeps scrypt's default cost
 PASSWORD = "correct horse battery"
-TABLES = "users, login_sessions, employees, pto_entries, ledger_lines"
+TABLES = "users, login_sessions, login_throttles, employees, pto_entries, ledger_lines"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 SKIPPED_POSTGRES = (
@@ -186,7 +186,13 @@ def count_queries(app):
 
 
 @pytest.fixture
-def live_server(database_url, tmp_path, request):
+def live_server_env():
+    """Settings a test module adds to its live server's environment (override the fixture)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path, request, live_server_env):
     """gunicorn with three workers on a free port of 127.0.0.1, serving the test's fresh database."""
     from live import JWT_SECRET, WORKERS, LiveServer  # live.py imports this module: import it late
 
@@ -195,6 +201,7 @@ def live_server(database_url, tmp_path, request):
         "APP_ENV": "testing",
         "DATABASE_URL": database_url,
         "JWT_SECRET_KEY": JWT_SECRET,  # logins pay production scrypt's cost (~70 ms): keep them few
+        **live_server_env,
     }
     server = LiveServer(env, tmp_path, workers=WORKERS)
     failures_before = request.session.testsfailed

@@ -24,7 +24,8 @@ STOP_SECONDS = 30  # gunicorn.conf.py gives in-flight requests 25 s after SIGTER
 ACCESS_LOG_FORMAT = "%(p)s %(m)s %(U)s %(s)s"
 # Added to gunicorn.conf.py's settings. Without --no-control-socket every gunicorn of a user shares
 # ~/.gunicorn/gunicorn.ctl, and servers started side by side (or in parallel runs) take it from each other.
-GUNICORN_CMD_ARGS = f"--access-logformat '{ACCESS_LOG_FORMAT}' --no-control-socket"
+# gunicorn.conf.py turns the access log off in production; here it goes to stdout again.
+GUNICORN_CMD_ARGS = f"--access-logfile - --access-logformat '{ACCESS_LOG_FORMAT}' --no-control-socket"
 ACCESS_LINE = re.compile(r"^<(?P<pid>\d+)> (?P<method>\S+) (?P<path>\S+) (?P<status>\d{3})$")
 
 

@@ -208,3 +208,23 @@ def test_password_hashing_holds_no_database_transaction(client, monkeypatch):
 
     assert len(seen) >= 3
     assert not any(seen)
+
+
+@pytest.mark.parametrize("missing_claim", ["exp", "jti", "sid"])
+def test_tokens_without_expiry_or_id_are_rejected(app, client, missing_claim):
+    """A correctly signed token for a live session still fails without ``exp`` (it would never
+    expire) or ``jti``: only tokens shaped as this app issues them are accepted."""
+    import jwt as pyjwt
+
+    headers = register_and_login(client, "mallory")
+    claims = decode_claims(app, headers)
+    claims.pop(missing_claim)
+    token = pyjwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+    intact = pyjwt.encode(decode_claims(app, headers), app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+    response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json["message"] == f"Invalid token: no {missing_claim} claim."
+    assert client.get("/me", headers={"Authorization": f"Bearer {intact}"}).status_code == 200

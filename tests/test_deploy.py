@@ -181,6 +181,12 @@ def test_production_starts_with_a_strong_jwt_secret(tmp_path):
         ("PTO_OVERDRAFT_HOURS", "NaN"),
         ("PTO_OVERDRAFT_HOURS", "Infinity"),
         ("PTO_OVERDRAFT_HOURS", "-8"),
+        ("DATABASE_LOCK_TIMEOUT_SECONDS", "-1"),
+        ("DATABASE_STATEMENT_TIMEOUT_SECONDS", "forever"),
+        ("LOGIN_FAILURE_LIMIT", "five"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
+        ("LOGIN_FAILURE_WINDOW_MINUTES", "0"),
+        ("TRUSTED_PROXY_HOPS", "1.5"),
     ],
 )
 def test_a_malformed_number_in_the_environment_is_named(tmp_path, name, value):
@@ -189,6 +195,43 @@ def test_a_malformed_number_in_the_environment_is_named(tmp_path, name, value):
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"Configuration error: {name} must be a number")
+
+
+@pytest.mark.parametrize("name", ["RATELIMIT_LOGIN", "RATELIMIT_REGISTER"])
+def test_a_malformed_rate_limit_is_named(tmp_path, name):
+    result = import_wsgi(tmp_path, APP_ENV="development", **{name: "lots"})
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Configuration error: {name} must be a limit")
+
+
+def test_production_refuses_debug_mode(tmp_path):
+    """Debug mode's debugger would run code for anyone who can reach the server."""
+    result = import_wsgi(tmp_path, JWT_SECRET_KEY=secrets.token_urlsafe(36), FLASK_DEBUG="1")
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Configuration error: FLASK_DEBUG must be off in production")
+
+
+def test_database_timeouts_reach_both_databases(tmp_path):
+    """Lock waits end (503) instead of holding a worker: PostgreSQL's lock_timeout and statement_timeout,
+    SQLite's busy timeout, all from the DATABASE_*_TIMEOUT_SECONDS settings."""
+    from app import create_app
+    from conftest import POSTGRES_URL, app_settings, sqlalchemy_url
+    from models import db
+
+    timeouts = {"DATABASE_LOCK_TIMEOUT_SECONDS": 1.5, "DATABASE_STATEMENT_TIMEOUT_SECONDS": 4}
+    sqlite_app = create_app(app_settings(f"sqlite:///{tmp_path / 'pto.sqlite3'}", **timeouts))
+    with sqlite_app.app_context():
+        assert db.session.scalar(sa.text("PRAGMA busy_timeout")) == 1500
+        db.engine.dispose()
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured: TEST_DATABASE_URL is unset")
+    postgres_app = create_app(app_settings(sqlalchemy_url(POSTGRES_URL), **timeouts))
+    with postgres_app.app_context():
+        assert db.session.scalar(sa.text("SHOW lock_timeout")) == "1500ms"
+        assert db.session.scalar(sa.text("SHOW statement_timeout")) == "4s"
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(

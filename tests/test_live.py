@@ -157,3 +157,16 @@ def test_simultaneous_first_registrations_make_one_admin(live_server):
     assert call("GET", f"{base}/me", token).json()["role"] == "admin"
     listed = call("GET", f"{base}/users", token, params={"per_page": 100}).json()
     assert Counter(user["role"] for user in listed) == {"admin": 1, "employee": 9}
+
+
+@pytest.mark.live
+def test_simultaneous_password_guesses_get_five_checks_in_all(live_server):
+    """20 guesses at one account at once, across the workers: exactly 5 are checked, the rest get 429."""
+    base = live_server.base_url
+    register(base, "target")
+    guess = {"username": "target", "password": "a wrong guess"}
+
+    responses = hammer(20, lambda _: call("POST", f"{base}/login", json=guess))
+
+    assert statuses(responses) == {401: 5, 429: 15}
+    assert all(int(r.headers["Retry-After"]) > 0 for r in responses if r.status_code == 429)

@@ -1,0 +1,139 @@
+"""Query budgets: the SQL statements each endpoint runs, and that their number does not grow with rows.
+
+Each endpoint is measured in a small company (3 employees, entries and users) and again once the
+company has grown to 30 of each: the two counts must be equal (no statement per row: no N+1), and
+within the budget recorded here, so a change that adds a statement fails until its budget is
+raised on purpose. Transaction control (SQLite's BEGIN, sent by database.py) is not counted, so one
+budget holds on both databases.
+"""
+
+import re
+
+import pytest
+
+from conftest import PASSWORD, create_employee, file_pto, login
+
+SMALL, LARGE = 3, 30
+TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+class Company:
+    """An admin, a subject employee whose own account files requests, and others around them."""
+
+    def __init__(self, client, admin):
+        self.client, self.admin = client, admin
+        self.subject = create_employee(client, admin, "Subject", hours_balance=10_000)["id"]
+        user_id = self.register("subject")
+        link = client.patch(f"/users/{user_id}", json={"employee_id": self.subject}, headers=admin)
+        assert link.status_code == 200, link.json
+        self.staff = login(client, "subject")
+        self.employees = 1
+        self.latest_entry = None
+
+    def grow(self, size):
+        """Grow to ``size`` employees (one entry each), users, and approved and pending subject entries."""
+        while self.employees < size:
+            self.employees += 1
+            other = create_employee(self.client, self.admin, f"Employee {self.employees}", hours_balance=40)
+            assert file_pto(self.client, self.admin, other["id"], 1).status_code == 201
+            self.register(f"user{self.employees}")
+            self.latest_entry = self.file(self.admin)  # approved at once
+            self.file(self.staff)  # pending
+
+    def register(self, username):
+        response = self.client.post("/register", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    def file(self, headers, **fields):
+        """File 1 hour for the subject: approved when the admin files it, pending when the subject does."""
+        response = file_pto(self.client, headers, self.subject, 1, **fields)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+
+# Each endpoint: given the company, prepare what the request needs (uncounted) and return the request
+# as (method, path, headers, JSON body, expected status).
+ENDPOINTS = {
+    "GET /employees": lambda c: ("GET", "/employees", c.admin, None, 200),
+    "GET /employees/<id>": lambda c: ("GET", f"/employees/{c.subject}", c.admin, None, 200),
+    "GET /employees/<id>/ledger": lambda c: ("GET", f"/employees/{c.subject}/ledger", c.admin, None, 200),
+    "GET /employees/<id>/balance": lambda c: ("GET", f"/employees/{c.subject}/balance", c.admin, None, 200),
+    "POST /employees": lambda c: ("POST", "/employees", c.admin, {"name": "New", "hours_balance": 8}, 201),
+    "PUT /employees/<id>": lambda c: (
+        "PUT", f"/employees/{c.subject}", c.admin, {"hours_balance": 9_000 + c.employees}, 200,
+    ),
+    "GET /pto": lambda c: ("GET", "/pto", c.admin, None, 200),
+    "GET /pto?employee_id=": lambda c: ("GET", f"/pto?employee_id={c.subject}", c.admin, None, 200),
+    "GET /pto/<id>": lambda c: ("GET", f"/pto/{c.latest_entry}", c.admin, None, 200),
+    "POST /pto (admin: approved)": lambda c: (
+        "POST", "/pto", c.admin, {"employee_id": c.subject, "hours": 1}, 201,
+    ),
+    "POST /pto (employee: pending)": lambda c: (
+        "POST", "/pto", c.staff, {"employee_id": c.subject, "hours": 1}, 201,
+    ),
+    "POST /pto (dated: overlap check)": lambda c: (
+        "POST", "/pto", c.admin,
+        {"employee_id": c.subject, "hours": 8, "start_date": f"2030-01-{c.employees:02}"}, 201,
+    ),
+    "DELETE /pto/<id> (refund)": lambda c: ("DELETE", f"/pto/{c.file(c.admin)}", c.admin, None, 204),
+    "POST /pto/<id>/approve": lambda c: ("POST", f"/pto/{c.file(c.staff)}/approve", c.admin, None, 200),
+    "POST /pto/<id>/deny": lambda c: ("POST", f"/pto/{c.file(c.staff)}/deny", c.admin, None, 200),
+    "POST /pto/<id>/cancel (pending)": lambda c: (
+        "POST", f"/pto/{c.file(c.staff)}/cancel", c.staff, None, 200,
+    ),
+    "GET /me (linked employee)": lambda c: ("GET", "/me", c.staff, None, 200),
+    "GET /users": lambda c: ("GET", "/users", c.admin, None, 200),
+    "POST /login": lambda c: (
+        "POST", "/login", None, {"username": "subject", "password": PASSWORD}, 200,
+    ),
+}  # fmt: skip
+
+# The statements each endpoint runs today (the first is always the session-and-user lookup). Raise a
+# budget only on purpose; lower it when a change saves a statement.
+BUDGETS = {
+    "GET /employees": 3,  # session, the page with its total, the page's entries
+    "GET /employees/<id>": 2,  # session, employee joined with their entries
+    "GET /employees/<id>/ledger": 3,  # session, employee, the page with its total
+    "GET /employees/<id>/balance": 2,
+    "POST /employees": 5,  # session, 2 INSERTs, then the response reloads employee and entries
+    "PUT /employees/<id>": 7,  # session, lock, employee, UPDATE, line; after the commit: caller, employee
+    "GET /pto": 2,  # session, the page with its total
+    "GET /pto?employee_id=": 2,
+    "GET /pto/<id>": 2,  # session, entry with its employee
+    "POST /pto (admin: approved)": 6,  # session, lock, employee, 2 INSERTs, UPDATE; no reload
+    "POST /pto (employee: pending)": 4,
+    "POST /pto (dated: overlap check)": 7,
+    "DELETE /pto/<id> (refund)": 7,
+    "POST /pto/<id>/approve": 7,
+    "POST /pto/<id>/deny": 5,
+    "POST /pto/<id>/cancel (pending)": 5,
+    "GET /me (linked employee)": 2,  # session, linked employee
+    "GET /users": 2,
+    "POST /login": 4,  # user, throttle claim, throttle forgiven, session
+}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_statements_per_request_stay_within_budget_and_do_not_grow_with_rows(
+    client, admin, count_queries, endpoint
+):
+    company = Company(client, admin)
+
+    def statements():
+        method, path, headers, body, status = ENDPOINTS[endpoint](company)
+        with count_queries() as executed:
+            response = client.open(path, method=method, headers=headers, json=body)
+        assert response.status_code == status, response.json
+        return [statement for statement in executed if not TRANSACTION_CONTROL.match(statement)]
+
+    company.grow(SMALL)
+    small = statements()
+    company.grow(LARGE)
+    large = statements()
+
+    assert len(large) == len(small), "\n\n".join(large)
+    assert len(large) <= BUDGETS[endpoint], "\n\n".join(large)
+    if endpoint.startswith("GET"):  # reads run in autocommit on PostgreSQL: they may neither write nor lock
+        writes = [sql for sql in large if not sql.lstrip().startswith("SELECT") or "FOR UPDATE" in sql]
+        assert writes == []
