@@ -5,6 +5,8 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 
+import limits
+
 # Values people paste from tutorials and .env templates; none of them is a secret.
 PLACEHOLDER_SECRETS = {
     "secret",
@@ -20,7 +22,8 @@ PLACEHOLDER_SECRETS = {
     "development",
 }
 MIN_SECRET_BYTES = 32
-DEVELOPMENT_SECRET = "development-only-secret-never-use-this-in-production"
+# Public on purpose: used only when APP_ENV is development or testing; production refuses it.
+DEVELOPMENT_SECRET = "development-only-secret-never-use-this-in-production"  # noqa: S105
 ENVIRONMENTS = ("production", "development", "testing")
 
 
@@ -50,15 +53,29 @@ def load(app, overrides=None):
     app.config.update(
         APP_ENV=app_env,
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), app.instance_path),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # How long a request may wait for a lock, run one statement, or wait to connect, before
+        # it is answered 503 instead of holding a worker (gunicorn kills a worker after 30 s).
+        DATABASE_LOCK_TIMEOUT_SECONDS=_number(env, "DATABASE_LOCK_TIMEOUT_SECONDS", 10, kind=float),
+        DATABASE_STATEMENT_TIMEOUT_SECONDS=_number(env, "DATABASE_STATEMENT_TIMEOUT_SECONDS", 20, kind=float),
+        DATABASE_CONNECT_TIMEOUT_SECONDS=_number(env, "DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
         JWT_SECRET_KEY=env.get("JWT_SECRET_KEY", ""),
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=_number(env, "JWT_ACCESS_TOKEN_MINUTES", 15)),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=_number(env, "JWT_REFRESH_TOKEN_DAYS", 14)),
         JWT_TOKEN_LOCATION=["headers"],
         MAX_CONTENT_LENGTH=_number(env, "MAX_CONTENT_LENGTH", 64 * 1024),
         PTO_OVERDRAFT_HOURS=_number(env, "PTO_OVERDRAFT_HOURS", 0, kind=Decimal),
-        PASSWORD_HASH_METHOD="scrypt",
+        PASSWORD_HASH_METHOD="scrypt",  # noqa: S106 (a hash method's name, not a password)
         REGISTRATION_OPEN=_flag(env, "REGISTRATION_OPEN", True),
+        # Brute force: failed password checks per account (in the database, so every worker and
+        # dyno counts together), and failed attempts per client address (Flask-Limiter).
+        LOGIN_FAILURE_LIMIT=_number(env, "LOGIN_FAILURE_LIMIT", 5, minimum=1),
+        LOGIN_FAILURE_WINDOW=timedelta(minutes=_number(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)),
+        RATELIMIT_LOGIN=_rate_limit(env, "RATELIMIT_LOGIN", "50 per 15 minutes"),
+        RATELIMIT_REGISTER=_rate_limit(env, "RATELIMIT_REGISTER", "50 per hour"),
+        RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "pto"),
+        # Behind Heroku's router (one proxy) set 1: the client address then comes from X-Forwarded-For.
+        TRUSTED_PROXY_HOPS=_number(env, "TRUSTED_PROXY_HOPS", 0),
         API_TITLE="PTO Tracker API",
         API_VERSION="1.0.0",
         OPENAPI_VERSION="3.0.3",
@@ -73,9 +90,40 @@ def load(app, overrides=None):
     )
     if overrides:
         app.config.update(overrides)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     if app.config["APP_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}.")
     _check_secret(app.config)
+    if app.config["APP_ENV"] == "production" and app.debug:
+        raise ConfigError(
+            "FLASK_DEBUG must be off in production: debug mode shows tracebacks, and its debugger "
+            "runs any code a visitor types."
+        )
+
+
+def engine_options(config, *, for_migrations=False):
+    """Pool settings for the configured database: reconnect after a restart, never wait forever.
+
+    Migrations keep the lock timeout (a release must not queue every request behind it) but not the
+    statement timeout, which is for requests: rebuilding an index on a grown ledger may take longer.
+    """
+    # hide_parameters: error messages (and so logs) never quote the values, e.g. password hashes.
+    options = {"pool_pre_ping": True, "hide_parameters": True}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        server_settings = f"-c lock_timeout={_milliseconds(config['DATABASE_LOCK_TIMEOUT_SECONDS'])}"
+        if not for_migrations:
+            statement_timeout = _milliseconds(config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
+            server_settings += f" -c statement_timeout={statement_timeout}"
+        options["connect_args"] = {
+            "connect_timeout": max(1, config["DATABASE_CONNECT_TIMEOUT_SECONDS"]),
+            "options": server_settings,
+        }
+    return options
+
+
+def _milliseconds(seconds):
+    # 0 would mean "no limit" to PostgreSQL: the smallest limit is 1 ms.
+    return max(1, round(seconds * 1000))
 
 
 def _flag(env, name, default):
@@ -90,19 +138,29 @@ def _flag(env, name, default):
     raise ConfigError(f"{name} must be true or false, not {raw!r}.")
 
 
-def _number(env, name, default, kind=int):
-    """Read a non-negative number from the environment, or say which variable is wrong."""
+def _number(env, name, default, kind=int, minimum=0):
+    """Read a number of at least ``minimum`` from the environment, or say which variable is wrong."""
     raw = env.get(name)
     if raw is None:
         return kind(default)
     try:
         value = kind(raw)
-        valid = math.isfinite(value) and value >= 0
+        valid = math.isfinite(value) and value >= minimum
     except (ValueError, ArithmeticError):
         valid = False
     if not valid:
-        raise ConfigError(f"{name} must be a number of zero or more, not {raw!r}.")
+        raise ConfigError(f"{name} must be a number of {minimum} or more, not {raw!r}.")
     return value
+
+
+def _rate_limit(env, name, default):
+    """Read a Flask-Limiter limit such as "50 per 15 minutes", or say which variable is wrong."""
+    raw = env.get(name, default)
+    try:
+        limits.parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a limit such as '50 per 15 minutes', not {raw!r}.") from None
+    return raw
 
 
 def _check_secret(config):

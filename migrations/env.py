@@ -1,9 +1,12 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy
 from flask import current_app
 
 from alembic import context
+
+from config import engine_options
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -89,17 +92,35 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    connectable = get_migration_engine()
+    try:
+        with connectable.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-    with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        if connectable is not get_engine():
+            connectable.dispose()
 
-        with context.begin_transaction():
-            context.run_migrations()
+
+def get_migration_engine():
+    """The app's database, connected without the request statement timeout (see config.engine_options).
+
+    On PostgreSQL that needs an engine of its own: the timeout is set when a connection opens, so
+    even the driver's first queries on a request connection run under it. SQLite keeps the app's
+    engine, whose connections bring the busy timeout and WAL.
+    """
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return engine
+    return sqlalchemy.create_engine(
+        engine.url, **engine_options(current_app.config, for_migrations=True)
+    )
 
 
 if context.is_offline_mode():
