@@ -1,8 +1,10 @@
 """Request validation and response shapes."""
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, post_load, validate, validates_schema
 
 from api import MAX_ID
 from models import BALANCE_LIMIT, PTO_STATUSES, PTO_TYPES, ROLES
@@ -93,6 +95,40 @@ def id_field(*, in_query=False, **kwargs):
     return fields.Integer(strict=not in_query, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class OutSchema(Schema):
+    """A response shape. It dumps model objects with one plain attribute read per field, then the
+    field's own formatting; dicts, and fields that need more, go through marshmallow's general path.
+
+    Why: marshmallow's general attribute lookup (mappings, dotted paths, defaults) was 60% of the
+    time of a page of 50 employees with their entries (8,500 values); see bench/RESULTS.md.
+    """
+
+    def _serialize(self, obj, *, many=False):
+        if many and obj is not None:
+            return [self._serialize(item) for item in obj]
+        plan = self._plan
+        if plan is None or obj is None or isinstance(obj, Mapping):
+            return super()._serialize(obj)
+        dumped = {}
+        for key, attribute, name, serialize in plan:
+            value = getattr(obj, attribute, missing)
+            if value is missing:  # marshmallow would apply a default or leave the key out
+                return super()._serialize(obj)
+            dumped[key] = serialize(value, name, obj)
+        return dumped
+
+    @cached_property
+    def _plan(self):
+        """(output key, attribute, field name, formatter) per field, or None if a field needs more."""
+        plan = []
+        for name, field in self.dump_fields.items():
+            attribute = field.attribute or name
+            if not field._CHECK_ATTRIBUTE or "." in attribute:
+                return None
+            plan.append((field.data_key or name, attribute, name, field._serialize))
+        return plan
+
+
 class PageArgs(Schema):
     """``?page=`` and ``?per_page=``, shared by every list."""
 
@@ -100,13 +136,13 @@ class PageArgs(Schema):
     per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-class MessageOut(Schema):
+class MessageOut(OutSchema):
     """A short confirmation."""
 
     message = fields.String(required=True)
 
 
-class UserOut(Schema):
+class UserOut(OutSchema):
     id = fields.Integer()
     username = fields.String()
     role = fields.String()
@@ -153,14 +189,14 @@ class LoginIn(Schema):
     password = Text(required=True, validate=validate.Length(min=1, max=128))
 
 
-class TokenOut(Schema):
+class TokenOut(OutSchema):
     access_token = fields.String(required=True)
     refresh_token = fields.String()
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True, metadata={"description": "Access token lifetime in seconds"})
 
 
-class PtoOut(Schema):
+class PtoOut(OutSchema):
     id = fields.Integer()
     employee_id = fields.Integer()
     hours = HoursField()
@@ -179,7 +215,7 @@ class PtoOut(Schema):
     cancellation_note = fields.String(allow_none=True)
 
 
-class EmployeeSummaryOut(Schema):
+class EmployeeSummaryOut(OutSchema):
     id = fields.Integer()
     name = fields.String()
     manager_id = fields.Integer(allow_none=True)
@@ -286,7 +322,7 @@ class PtoQuery(PageArgs, DateRangeArgs):
     type = fields.String(validate=validate.OneOf(PTO_TYPES))
 
 
-class LedgerLineOut(Schema):
+class LedgerLineOut(OutSchema):
     id = fields.Integer()
     employee_id = fields.Integer()
     kind = fields.String()
@@ -306,12 +342,12 @@ class LedgerQuery(PageArgs, AsOfArgs):
     pass
 
 
-class BalanceOut(Schema):
+class BalanceOut(OutSchema):
     employee_id = fields.Integer()
     as_of = fields.Date()
     hours_balance = HoursField(**BALANCE_RANGE)
 
 
-class HealthOut(Schema):
+class HealthOut(OutSchema):
     status = fields.String()
     database = fields.String()
