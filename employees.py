@@ -1,8 +1,10 @@
 """/employees: the people whose PTO is tracked, their managers, balances, and the ledger behind them."""
 
+from functools import cache
+
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Conflict, NotFound
 
@@ -10,7 +12,7 @@ import ledger
 from api import PAGE_HEADERS, Blueprint, paginate
 from errors import InvalidField
 from models import Employee, db, utcnow
-from permissions import admin_required, visible_employees
+from permissions import admin_required, viewer_params, visibility, visible_employees, visible_to
 from schemas import (
     AsOfArgs,
     BalanceIn,
@@ -38,17 +40,25 @@ def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     """
     if locked:
         ledger.lock_account(employee_id)
-    statement = select(Employee).where(Employee.id == employee_id, visible_employees(user))
+    statement = _employee_by_id(visibility(user), with_entries, locked)
+    params = {"employee_id": employee_id, **viewer_params(user)}
+    employee = db.session.scalars(statement, params).unique().one_or_none()
+    if employee is None:
+        raise NotFound("No employee with that id.")
+    return employee
+
+
+@cache
+def _employee_by_id(scope, with_entries, locked):
+    """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
+    statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
     if locked:
         # Whatever the session already holds of this employee predates the lock: replace it.
         statement = statement.execution_options(populate_existing=True)
     if with_entries:
         # One round trip: the employee's row comes back once per entry (10 or so), not worth a second query.
         statement = statement.options(joinedload(Employee.pto_entries))
-    employee = db.session.scalars(statement).unique().one_or_none()
-    if employee is None:
-        raise NotFound("No employee with that id.")
-    return employee
+    return statement
 
 
 def require_active(employee):

@@ -5,7 +5,7 @@ may see but not change is a 403."""
 from functools import wraps
 
 from flask_jwt_extended import current_user
-from sqlalchemy import false, or_, true
+from sqlalchemy import bindparam, false, or_, true
 from werkzeug.exceptions import Forbidden
 
 from models import Employee
@@ -38,15 +38,42 @@ def admin_required(view):
     return admins_only
 
 
+VIEWER = bindparam("viewer_employee_id")
+
+
+def visibility(user):
+    """Which employees ``user`` may see: "all", "none", "team" (themselves and direct reports), "self"."""
+    if user.is_admin:
+        return "all"
+    if user.employee_id is None:
+        return "none"
+    return "team" if user.role == "manager" else "self"
+
+
+def visible_to(scope, viewer=VIEWER):
+    """A WHERE clause selecting the employees a caller sees, given their ``scope`` (see ``visibility``)
+    and employee id.
+
+    The default ``viewer`` is a bind parameter, so a statement built once serves every caller in
+    ``scope``: execute it with ``viewer_params(user)``.
+    """
+    if scope == "all":
+        return true()
+    if scope == "none":
+        return false()
+    if scope == "team":
+        return or_(Employee.id == viewer, Employee.manager_id == viewer)
+    return Employee.id == viewer
+
+
+def viewer_params(user):
+    """The bind parameters of ``visible_to`` for ``user``."""
+    return {"viewer_employee_id": user.employee_id}
+
+
 def visible_employees(user):
     """A WHERE clause selecting the employees ``user`` may see."""
-    if user.is_admin:
-        return true()
-    if user.employee_id is None:
-        return false()
-    if user.role == "manager":
-        return or_(Employee.id == user.employee_id, Employee.manager_id == user.employee_id)
-    return Employee.id == user.employee_id
+    return visible_to(visibility(user), user.employee_id)
 
 
 def manages(user, employee):
