@@ -109,17 +109,18 @@ class Blueprint(flask_smorest.Blueprint):
 def paginate(statement, args):
     """Run one page of ``statement``; return its rows and the X-Total-Count and Link headers.
 
-    One query: every row of the page also carries the total, a window count over all the rows the
-    statement matches. Only a page past the end, with no row to carry it, needs a second query.
+    A page with rows that is not full is the last one, so its offset and length give the total;
+    only a full page, or one past the end, needs a count. (A window count on the page query instead
+    makes PostgreSQL read every matching row even for that page: 4.5 ms at 20,000 employees, where
+    the count alone takes 2.)
     """
     page, per_page = args["page"], args["per_page"]
-    counted = statement.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)
-    rows = db.session.execute(counted).all()
-    if rows:
-        total = rows[0][1]
+    offset = (page - 1) * per_page
+    items = db.session.scalars(statement.limit(per_page).offset(offset)).all()
+    if 0 < len(items) < per_page or (page == 1 and not items):
+        total = offset + len(items)
     else:
         total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    items = [row[0] for row in rows]
     return items, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
 
 

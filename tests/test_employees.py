@@ -51,6 +51,27 @@ def test_list_paginates_with_headers(client, admin):
     assert 'page=3&per_page=2>; rel="last"' in links
 
 
+@pytest.mark.parametrize(
+    ("query", "names", "total"),
+    [
+        ("page=1&per_page=2", ["Employee 0", "Employee 1"], "5"),  # a full page: counted
+        ("page=3&per_page=2", ["Employee 4"], "5"),  # the last page, part full
+        ("page=1&per_page=5", [f"Employee {n}" for n in range(5)], "5"),  # the last page, just full
+        ("page=4&per_page=2", [], "5"),  # past the end
+        ("page=1&archived=true", [], "0"),  # nothing at all
+        ("page=2&archived=true", [], "0"),
+    ],
+)
+def test_every_page_tells_the_total(client, admin, query, names, total):
+    for number in range(5):
+        create_employee(client, admin, f"Employee {number}")
+
+    response = client.get(f"/employees?{query}", headers=admin)
+
+    assert [e["name"] for e in response.json] == names
+    assert response.headers["X-Total-Count"] == total
+
+
 @pytest.mark.parametrize("query", ["per_page=101", "per_page=0", "page=0", "page=abc", "colour=blue"])
 def test_bad_list_parameters_are_422(client, admin, query):
     response = client.get(f"/employees?{query}", headers=admin)
