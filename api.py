@@ -120,7 +120,10 @@ def paginate(statement, args):
     if 0 < len(items) < per_page or (page == 1 and not items):
         total = offset + len(items)
     else:
-        total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        counted = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        # Reads run in autocommit on PostgreSQL: rows deleted between the two statements must not
+        # leave a total smaller than the full page just read.
+        total = max(counted, offset + len(items)) if items else counted
     return items, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
 
 

@@ -55,9 +55,14 @@ def load(app, overrides=None):
         SQLALCHEMY_DATABASE_URI=database_url(env.get("DATABASE_URL"), app.instance_path),
         # How long a request may wait for a lock, run one statement, or wait to connect, before
         # it is answered 503 instead of holding a worker (gunicorn kills a worker after 30 s).
-        DATABASE_LOCK_TIMEOUT_SECONDS=_number(env, "DATABASE_LOCK_TIMEOUT_SECONDS", 10, kind=float),
-        DATABASE_STATEMENT_TIMEOUT_SECONDS=_number(env, "DATABASE_STATEMENT_TIMEOUT_SECONDS", 20, kind=float),
-        DATABASE_CONNECT_TIMEOUT_SECONDS=_number(env, "DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+        # Every wait is bounded: 0, which PostgreSQL reads as "no limit", is refused.
+        DATABASE_LOCK_TIMEOUT_SECONDS=_number(
+            env, "DATABASE_LOCK_TIMEOUT_SECONDS", 10, kind=float, minimum=0.001
+        ),
+        DATABASE_STATEMENT_TIMEOUT_SECONDS=_number(
+            env, "DATABASE_STATEMENT_TIMEOUT_SECONDS", 20, kind=float, minimum=0.001
+        ),
+        DATABASE_CONNECT_TIMEOUT_SECONDS=_number(env, "DATABASE_CONNECT_TIMEOUT_SECONDS", 5, minimum=1),
         JWT_SECRET_KEY=env.get("JWT_SECRET_KEY", ""),
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=_number(env, "JWT_ACCESS_TOKEN_MINUTES", 15)),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=_number(env, "JWT_REFRESH_TOKEN_DAYS", 14)),

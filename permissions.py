@@ -63,7 +63,9 @@ def visible_to(scope, viewer=VIEWER):
         return false()
     if scope == "team":
         return or_(Employee.id == viewer, Employee.manager_id == viewer)
-    return Employee.id == viewer
+    if scope == "self":
+        return Employee.id == viewer
+    raise ValueError(f"Unknown visibility scope {scope!r}")
 
 
 def viewer_params(user):

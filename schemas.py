@@ -1,6 +1,5 @@
 """Request validation and response shapes."""
 
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
@@ -107,7 +106,8 @@ class OutSchema(Schema):
         if many and obj is not None:
             return [self._serialize(item) for item in obj]
         plan = self._plan
-        if plan is None or obj is None or isinstance(obj, Mapping):
+        # marshmallow reads anything indexable (dicts, rows) by key first: leave those to it.
+        if plan is None or obj is None or hasattr(obj, "__getitem__"):
             return super()._serialize(obj)
         dumped = {}
         for key, attribute, name, serialize in plan:
@@ -120,12 +120,18 @@ class OutSchema(Schema):
     @cached_property
     def _plan(self):
         """(output key, attribute, field name, formatter) per field, or None if a field needs more."""
+        if type(self).get_attribute is not Schema.get_attribute:
+            return None
         plan = []
         for name, field in self.dump_fields.items():
             attribute = field.attribute or name
-            if not field._CHECK_ATTRIBUTE or "." in attribute:
+            customised = type(field).get_value is not fields.Field.get_value or (
+                type(field).serialize is not fields.Field.serialize
+            )
+            if customised or not field._CHECK_ATTRIBUTE or "." in attribute:
                 return None
-            plan.append((field.data_key or name, attribute, name, field._serialize))
+            key = name if field.data_key is None else field.data_key
+            plan.append((key, attribute, name, field._serialize))
         return plan
 
 

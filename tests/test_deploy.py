@@ -183,6 +183,9 @@ def test_production_starts_with_a_strong_jwt_secret(tmp_path):
         ("PTO_OVERDRAFT_HOURS", "-8"),
         ("DATABASE_LOCK_TIMEOUT_SECONDS", "-1"),
         ("DATABASE_STATEMENT_TIMEOUT_SECONDS", "forever"),
+        ("DATABASE_STATEMENT_TIMEOUT_SECONDS", "0"),  # PostgreSQL would read it as no limit
+        ("DATABASE_LOCK_TIMEOUT_SECONDS", "0"),
+        ("DATABASE_CONNECT_TIMEOUT_SECONDS", "0"),
         ("LOGIN_FAILURE_LIMIT", "five"),
         ("LOGIN_FAILURE_LIMIT", "0"),
         ("LOGIN_FAILURE_WINDOW_MINUTES", "0"),

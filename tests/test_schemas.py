@@ -1,7 +1,7 @@
 """Response shapes: the fast dump of schemas.OutSchema answers exactly what marshmallow's own would."""
 
 import pytest
-from marshmallow import Schema
+from marshmallow import Schema, fields, missing
 
 import schemas
 from conftest import create_employee, file_pto, register_and_login
@@ -13,7 +13,8 @@ def records(client, admin):
     employee_id = create_employee(client, admin, "Fox Mulder", 80)["id"]
     user = register_and_login(client, "fox")
     user_id = client.get("/me", headers=user).json["id"]
-    client.patch(f"/users/{user_id}", json={"employee_id": employee_id}, headers=admin)
+    linked = client.patch(f"/users/{user_id}", json={"employee_id": employee_id}, headers=admin)
+    assert linked.status_code == 200, linked.json
 
     def filed(headers, hours, **fields):
         response = file_pto(client, headers, employee_id, hours, **fields)
@@ -59,6 +60,17 @@ def test_every_response_is_what_marshmallow_would_dump(client, admin, records, m
     assert fast[9]["employee"]["id"] == employee_id
 
 
+def test_a_written_entry_is_answered_as_marshmallow_would_show_it(client, admin, records, monkeypatch):
+    filed = file_pto(client, admin, records["employee_id"], 2.5, start_date="2031-04-01", note="Fast")
+    approved = client.post(f"/pto/{records['entry_id']}/approve", json={"note": "Fine"}, headers=admin)
+    assert (filed.status_code, approved.status_code) == (201, 200)
+
+    monkeypatch.setattr(schemas.OutSchema, "_serialize", Schema._serialize)
+
+    assert filed.json == client.get(f"/pto/{filed.json['id']}", headers=admin).json
+    assert approved.json == client.get(f"/pto/{records['entry_id']}", headers=admin).json
+
+
 def test_a_mapping_is_dumped_by_key():
     assert schemas.HealthOut().dump({"status": "ok", "database": "ok"}) == {"status": "ok", "database": "ok"}
 
@@ -68,3 +80,27 @@ def test_an_object_without_a_field_leaves_it_out_as_marshmallow_does():
         status = "ok"
 
     assert schemas.HealthOut().dump(Partial()) == {"status": "ok"}
+
+
+def test_an_indexable_object_is_read_by_key_as_marshmallow_reads_it():
+    class Indexable:
+        status = database = "attribute"
+
+        def __getitem__(self, key):
+            return "item"
+
+    assert schemas.HealthOut().dump(Indexable()) == {"status": "item", "database": "item"}
+
+
+def test_a_field_with_its_own_lookup_keeps_it():
+    class Upper(fields.String):
+        def get_value(self, obj, attr, accessor=None, default=missing):
+            return super().get_value(obj, attr, accessor, default).upper()
+
+    class Shouted(schemas.OutSchema):
+        status = Upper()
+
+    class Health:
+        status = "ok"
+
+    assert Shouted().dump(Health()) == {"status": "OK"}
