@@ -96,7 +96,8 @@ def id_field(*, in_query=False, **kwargs):
 
 class OutSchema(Schema):
     """A response shape. It dumps model objects with one plain attribute read per field, then the
-    field's own formatting; dicts, and fields that need more, go through marshmallow's general path.
+    field's own formatting; anything else (dicts and other indexable objects, missing or dotted
+    attributes, fields or schemas with their own lookup) goes through marshmallow's general path.
 
     Why: marshmallow's general attribute lookup (mappings, dotted paths, defaults) was 60% of the
     time of a page of 50 employees with their entries (8,500 values); see bench/RESULTS.md.
