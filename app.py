@@ -6,20 +6,14 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import auth
 import config
 import database
-import docs
-import employees
 import errors
-import health
-import pto
-import request_log
-import security_headers
-import throttle
-import users
-from api import Api, IdConverter
+from domain import login_guard as throttle
 from models import db
+from resources import auth, employees, health, pto, users
+from web import docs, request_log, security_headers
+from web.api import Api, IdConverter
 
 migrate = Migrate()
 

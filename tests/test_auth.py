@@ -187,8 +187,8 @@ def decode_claims(app, headers):
 
 def test_password_hashing_holds_no_database_transaction(client, monkeypatch):
     """The deliberately slow hash runs with no transaction open, so logins never hold a lock."""
-    import auth
     from models import db
+    from resources import auth
 
     seen = []
 

@@ -17,9 +17,9 @@ import pytest
 import requests
 import schemathesis
 
-from api import MAX_ID
 from conftest import PASSWORD
 from live import JWT_SECRET, TIMEOUT, call, register
+from web.api import MAX_ID
 
 pytestmark = pytest.mark.live
 

@@ -3,8 +3,8 @@
 import pytest
 from marshmallow import Schema, fields, missing
 
-import schemas
 from conftest import create_employee, file_pto, register_and_login
+from schemas import fields as schemas
 
 
 @pytest.fixture

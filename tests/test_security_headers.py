@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-import docs
-import throttle
 from app import create_app
 from conftest import PASSWORD, app_settings, register_and_login
+from domain import login_guard as throttle
 from models import db
+from web import docs
 
 HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 HSTS = "Strict-Transport-Security"

@@ -29,7 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # A plain Flask blueprint, so the docs stay out of the OpenAPI document they display.
-blp = Blueprint("docs", __name__, static_folder="static/docs", static_url_path="/docs/static")
+blp = Blueprint(
+    "docs", __name__, static_folder="static/docs", static_url_path="/docs/static", template_folder="templates"
+)
 
 
 @blp.get("/docs")

@@ -18,12 +18,12 @@ from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
-import throttle
-from api import Blueprint
 from database import lock_table_for_writes
+from domain import login_guard as throttle
 from errors import InvalidField, error_response
 from models import LoginSession, User, db, utcnow
-from schemas import LoginIn, MeOut, MessageOut, PasswordChangeIn, RegisterIn, TokenOut, UserOut
+from schemas.fields import LoginIn, MeOut, MessageOut, PasswordChangeIn, RegisterIn, TokenOut, UserOut
+from web.api import Blueprint
 
 blp = Blueprint("auth", __name__, description="Accounts and sessions")
 jwt = JWTManager()

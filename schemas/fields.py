@@ -5,8 +5,8 @@ from functools import cached_property
 
 from marshmallow import Schema, ValidationError, fields, missing, post_load, validate, validates_schema
 
-from api import MAX_ID
 from models import BALANCE_LIMIT, PTO_STATUSES, PTO_TYPES, ROLES
+from web.api import MAX_ID
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100

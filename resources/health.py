@@ -4,10 +4,10 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import Blueprint
 from errors import RETRY_AFTER_SECONDS
 from models import db
-from schemas import HealthOut
+from schemas.fields import HealthOut
+from web.api import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health")
 

@@ -9,13 +9,13 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
-import ledger
-from api import PAGE_HEADERS, Blueprint, paginate
 from database import commit_keeping_loaded_objects
-from employees import get_employee_or_404, require_active
+from domain import ledger
+from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
 from models import Employee, PtoEntry, db, utcnow
-from permissions import decides_for, require_canceller, require_decider, visible_employees
-from schemas import NoteIn, PtoIn, PtoOut, PtoQuery
+from resources.employees import get_employee_or_404, require_active
+from schemas.fields import NoteIn, PtoIn, PtoOut, PtoQuery
+from web.api import PAGE_HEADERS, Blueprint, paginate
 
 blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and their approval")
 

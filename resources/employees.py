@@ -8,12 +8,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Conflict, NotFound
 
-import ledger
-from api import PAGE_HEADERS, Blueprint, paginate
+from domain import ledger
+from domain.permissions import admin_required, viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
 from models import Employee, db, utcnow
-from permissions import admin_required, viewer_params, visibility, visible_employees, visible_to
-from schemas import (
+from schemas.fields import (
     AsOfArgs,
     BalanceIn,
     BalanceOut,
@@ -24,6 +23,7 @@ from schemas import (
     LedgerLineOut,
     LedgerQuery,
 )
+from web.api import PAGE_HEADERS, Blueprint, paginate
 
 blp = Blueprint("employees", __name__, url_prefix="/employees", description="Employees and their balances")
 

@@ -8,13 +8,13 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from werkzeug.exceptions import Conflict, Forbidden
 
-from api import PAGE_HEADERS, Blueprint, paginate
-from auth import add_user, end_sessions
 from database import lock_table_for_writes
+from domain.permissions import admin_required
 from errors import InvalidField
 from models import ROLES, Employee, User, db
-from permissions import admin_required
-from schemas import PageArgs, RegisterIn, UserOut, UserPatchIn
+from resources.auth import add_user, end_sessions
+from schemas.fields import PageArgs, RegisterIn, UserOut, UserPatchIn
+from web.api import PAGE_HEADERS, Blueprint, paginate
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="User accounts (admins)")
 

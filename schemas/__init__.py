@@ -1,0 +1,1 @@
+"""Request and response shapes: shared field types in fields.py, one module per resource."""
