@@ -1,4 +1,4 @@
-"""create_app(): config, database, API and its blueprints, error handlers — the table of contents."""
+"""create_app(): config, database, API and blueprints, error handlers, commands — the table of contents."""
 
 import os
 
@@ -6,13 +6,13 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import commands
 import config
 import database
 import errors
-from domain import login_guard as throttle
 from models import db
 from resources import auth, employees, health, pto, users
-from web import docs, request_log, security_headers
+from web import docs, rate_limits, request_log, security_headers, tokens
 from web.api import Api, IdConverter
 
 migrate = Migrate()
@@ -29,7 +29,7 @@ def create_app(test_config=None):
     register_extensions(app)
     register_api(app)
     errors.register_error_handlers(app)
-    register_commands(app)
+    commands.init_app(app)
     return app
 
 
@@ -37,8 +37,8 @@ def register_extensions(app):
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
-    auth.jwt.init_app(app)
-    throttle.init_app(app)
+    tokens.init_app(app)
+    rate_limits.init_app(app)
     request_log.init_app(app)
     security_headers.init_app(app)
 
@@ -57,12 +57,6 @@ def register_api(app):
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for module in (auth, users, employees, pto, health):
-        api.register_blueprint(module.blp)
+    for resource in (auth, users, employees, pto, health):
+        api.register_blueprint(resource.blp)
     app.register_blueprint(docs.blp)
-
-
-def register_commands(app):
-    app.cli.add_command(users.create_admin_command)
-    app.cli.add_command(users.create_user_command)
-    app.cli.add_command(auth.prune_tokens_command)

@@ -1,15 +1,17 @@
-"""Engine setup: SQLite behaving like PostgreSQL under concurrent writers, reads without transaction
-round trips on PostgreSQL, and a session end that survives a database gone away mid-request."""
+"""Engine setup, transactions and locks: SQLite behaving like PostgreSQL under concurrent writers, reads
+without transaction round trips on PostgreSQL, a session end that survives a database gone away
+mid-request, and the one way to lock an employee."""
 
 from functools import partial
 
 from flask import has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
 
-from models import db
+from models import Employee, db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_LOCK_EMPLOYEE = select(Employee.id).where(Employee.id == bindparam("employee_id")).with_for_update()
 
 
 def init_app(app):
@@ -94,6 +96,18 @@ def commit_keeping_loaded_objects():
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def lock_employee(employee_id):
+    """Hold the employee's row until commit; return whether it exists. Every change to one employee's
+    hours, entries or record queues here. Lock order is always employee, then entry.
+
+    Read the employee with a statement begun after this one: PostgreSQL's READ COMMITTED gives a
+    statement the snapshot it started with, so only a later statement sees the state the previous
+    holder left (balance, pending hours, manager, archived). On SQLite the request's BEGIN
+    IMMEDIATE has already serialised writers.
+    """
+    return db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id}).first() is not None
 
 
 def lock_table_for_writes(model):

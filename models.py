@@ -35,6 +35,14 @@ PTO_TYPES = ("vacation", "sick", "personal", "bereavement", "unpaid")
 PTO_STATUSES = ("pending", "approved", "denied", "cancelled")
 LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual")
 
+# Column sizes, shared with the request schemas so that a value too long for its column is refused
+# field by field (422) before it reaches the database (PostgreSQL would refuse it with an error).
+MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
+USERNAME_LENGTH = 80
+NAME_LENGTH = 120
+NOTE_LENGTH = 1000
+REASON_LENGTH = 500
+
 # NUMERIC(10, 2): exact hours on PostgreSQL. SQLite keeps REAL, so the ledger rounds in SQL.
 Hours = Numeric(10, 2)
 # Far beyond any real balance, and well inside NUMERIC(10, 2), so no change can overflow it.
@@ -90,7 +98,7 @@ class User(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="employee")
     # The employee record this account belongs to: what "themselves" means for its role.
@@ -147,7 +155,7 @@ class Employee(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     hours_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id"), CheckConstraint("manager_id <> id", name="not_own_manager"), index=True
@@ -187,16 +195,16 @@ class PtoEntry(db.Model):
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
     type: Mapped[str] = mapped_column(String(20), default="vacation")
-    note: Mapped[str | None] = mapped_column(String(1000))
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     status: Mapped[str] = mapped_column(String(20))
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
-    decision_note: Mapped[str | None] = mapped_column(String(1000))
+    decision_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None]
-    cancellation_note: Mapped[str | None] = mapped_column(String(1000))
+    cancellation_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
 
     employee: Mapped[Employee] = relationship(back_populates="pto_entries")
 
@@ -247,7 +255,7 @@ class LedgerLine(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     delta: Mapped[Decimal]
     balance_after: Mapped[Decimal]
-    reason: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(String(REASON_LENGTH))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     pto_entry_id: Mapped[int | None] = mapped_column(ForeignKey("pto_entries.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

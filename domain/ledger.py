@@ -25,7 +25,6 @@ _CHANGE_BALANCE = (
     .values(hours_balance=_new_balance)
     .returning(Employee.hours_balance)
 )
-_LOCK_EMPLOYEE = select(Employee.id).where(Employee.id == bindparam("employee_id")).with_for_update()
 
 
 class InsufficientBalance(Conflict):
@@ -34,24 +33,6 @@ class InsufficientBalance(Conflict):
 
 class BalanceOutOfRange(Conflict):
     description = f"The balance would leave the range the ledger keeps (±{BALANCE_LIMIT:,} hours)."
-
-
-def lock_account(employee_id):
-    """Hold the employee's row until commit: every change to one employee's hours, entries or record
-    queues here. Lock order is always employee, then entry.
-
-    Read the employee with a statement begun after this one: PostgreSQL's READ COMMITTED gives a
-    statement the snapshot it started with, so only a later statement sees the state the previous
-    holder left (balance, pending hours, manager, archived). On SQLite the request's BEGIN
-    IMMEDIATE has already serialised writers.
-    """
-    db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id})
-
-
-def lock_and_refresh(employee):
-    """``lock_account`` for an employee already loaded, then re-read it as the lock's holder sees it."""
-    lock_account(employee.id)
-    db.session.refresh(employee)
 
 
 def _floor():
@@ -87,7 +68,7 @@ def open_balance(employee, hours, actor_id):
 def set_balance(employee, target, actor_id, reason=None):
     """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there.
 
-    The caller holds the employee's lock (``lock_account``), so no other change slips in between
+    The caller holds the employee's lock (``database.lock_employee``), so no other change slips in between
     the balance read under it and this update.
     """
     if target != employee.hours_balance:
@@ -104,7 +85,7 @@ def refund_hours(entry, actor_id):
     _move_hours(entry.employee_id, entry.hours, "refund", actor_id, entry)
 
 
-def lines(employee_id, as_of=None):
+def select_lines(employee_id, as_of=None):
     """The statement listing an employee's ledger lines in order, up to the end of ``as_of`` if given."""
     statement = select(LedgerLine).where(LedgerLine.employee_id == employee_id).order_by(LedgerLine.id)
     if as_of is not None:

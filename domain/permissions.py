@@ -2,9 +2,6 @@
 employees only themselves. What a caller may not see does not exist for them (404); what they
 may see but not change is a 403."""
 
-from functools import wraps
-
-from flask_jwt_extended import current_user
 from sqlalchemy import bindparam, false, or_, true
 from werkzeug.exceptions import Forbidden
 
@@ -26,16 +23,10 @@ class NotYourEntry(Forbidden):
     )
 
 
-def admin_required(view):
-    """Let only admins through, before the request body is even read (403, never a 422 first)."""
-
-    @wraps(view)
-    def admins_only(*args, **kwargs):
-        if not current_user.is_admin:
-            raise AdminOnly()
-        return view(*args, **kwargs)
-
-    return admins_only
+def require_admin(user):
+    """Raise 403 unless ``user`` is an admin."""
+    if not user.is_admin:
+        raise AdminOnly()
 
 
 VIEWER = bindparam("viewer_employee_id")

@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from errors import RETRY_AFTER_SECONDS
 from models import db
-from schemas.fields import HealthOut
+from schemas.health import HealthOut
 from web.api import Blueprint
 
 blp = Blueprint("health", __name__, description="Service health")

@@ -1,140 +1,16 @@
 """/pto: time-off entries and their workflow: filed, approved or denied, cancelled with an exact refund."""
 
-from datetime import date
-
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
-from sqlalchemy import select, update
-from sqlalchemy.orm import contains_eager
-from sqlalchemy.orm.attributes import set_committed_value
-from werkzeug.exceptions import Conflict, NotFound
 
 from database import commit_keeping_loaded_objects
-from domain import ledger
-from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
-from models import Employee, PtoEntry, db, utcnow
-from resources.employees import get_employee_or_404, require_active
-from schemas.fields import NoteIn, PtoIn, PtoOut, PtoQuery
-from web.api import PAGE_HEADERS, Blueprint, paginate
+from domain import workflow
+from models import db
+from schemas.pto import NoteIn, PtoIn, PtoOut, PtoQuery
+from web.api import Blueprint
+from web.pagination import PAGE_HEADERS, paginate
 
 blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and their approval")
-
-LIVE = ("pending", "approved")  # entries that hold days and hours
-
-
-class IllegalTransition(Conflict):
-    description = "The entry cannot move to that status from where it is."
-
-
-class OverlappingRequest(Conflict):
-    pass
-
-
-def file_pto(user, employee_id, data):
-    """File an entry: approved at once when the filer decides for the employee, else pending.
-
-    Requests for one employee queue on their row, so the overlap and availability checks
-    see every entry filed before them.
-    """
-    employee = get_employee_or_404(user, employee_id, locked=True)
-    require_active(employee)
-    if data.get("start_date"):
-        _refuse_overlap(employee.id, data["start_date"], data["end_date"])
-    now = utcnow()
-    entry = PtoEntry(employee_id=employee.id, status="pending", requested_by=user.id, created_at=now, **data)
-    if entry.takes_hours:
-        ledger.ensure_available(employee, entry.hours)
-    if decides_for(user, employee):
-        entry.status, entry.decided_by, entry.decided_at = "approved", user.id, now
-    db.session.add(entry)
-    db.session.flush()
-    if entry.status == "approved" and entry.takes_hours:
-        ledger.take_hours(entry, user.id)
-    return entry
-
-
-def approve_pto(entry, user, note=None):
-    """Approve a pending request; its hours leave the balance (409 if the balance no longer allows it)."""
-    _lock_and_check(entry, require_decider, user)
-    _transition(entry, ("pending",), "approved", decided_by=user.id, decided_at=utcnow(), decision_note=note)
-    if entry.takes_hours:
-        ledger.take_hours(entry, user.id)
-
-
-def deny_pto(entry, user, note=None):
-    """Deny a pending request; nothing moves."""
-    _lock_and_check(entry, require_decider, user)
-    _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
-
-
-def cancel_pto(entry, user, note=None):
-    """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
-    now = utcnow()
-    _lock_and_check(entry, lambda user, entry: require_canceller(user, entry, today=now.date()), user)
-    was_approved = entry.status == "approved"
-    _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
-    if was_approved and entry.takes_hours:
-        ledger.refund_hours(entry, user.id)
-
-
-def _lock_and_check(entry, require_permission, user):
-    """Queue on the employee's row, then check the caller's right and the employee's state afresh:
-    a manager change or an archive committed a moment ago must count."""
-    ledger.lock_and_refresh(entry.employee)
-    require_permission(user, entry)
-    require_active(entry.employee)
-
-
-def _transition(entry, allowed_from, to_status, **changes):
-    """Move ``entry`` to ``to_status`` only if nobody moved it since we read it (compare-and-set).
-
-    Concurrent requests on one entry queue on its row; the first wins, and every later one
-    finds the status changed, matches no row and gets a 409, so hours move exactly once.
-    """
-    if entry.status not in allowed_from:
-        raise IllegalTransition(
-            f"The entry is {entry.status}; only a {' or '.join(allowed_from)} entry can be {to_status}."
-        )
-    changes["status"] = to_status
-    result = db.session.execute(
-        update(PtoEntry)
-        .where(PtoEntry.id == entry.id, PtoEntry.status == entry.status)
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise IllegalTransition("The entry was changed by another request; reload it.")
-    for name, value in changes.items():  # the object now shows what the row holds
-        set_committed_value(entry, name, value)
-
-
-def _refuse_overlap(employee_id, start, end):
-    clash = db.session.scalar(
-        select(PtoEntry)
-        .where(
-            PtoEntry.employee_id == employee_id,
-            PtoEntry.status.in_(LIVE),
-            PtoEntry.overlapping(start, end),
-        )
-        .order_by(PtoEntry.start_date)
-        .limit(1)
-    )
-    if clash is not None:
-        days = f"{clash.start_date} to {clash.end_date}"
-        raise OverlappingRequest(f"These dates overlap PTO entry {clash.id} ({days}, {clash.status}).")
-
-
-def get_entry_or_404(user, entry_id):
-    """Load a PTO entry of an employee ``user`` may see, or raise 404."""
-    entry = db.session.scalar(
-        select(PtoEntry)
-        .join(Employee)
-        .where(PtoEntry.id == entry_id, visible_employees(user))
-        .options(contains_eager(PtoEntry.employee))
-    )
-    if entry is None:
-        raise NotFound("No PTO entry with that id.")
-    return entry
 
 
 @blp.get("")
@@ -143,16 +19,7 @@ def get_entry_or_404(user, entry_id):
 @blp.response(200, PtoOut(many=True), headers=PAGE_HEADERS)
 def list_pto(args):
     """List the entries the caller may see, filtered by employee_id, status, type and a from/to window."""
-    statement = select(PtoEntry).join(Employee).where(visible_employees(current_user)).order_by(PtoEntry.id)
-    for field in ("employee_id", "status", "type"):
-        if field in args:
-            statement = statement.where(getattr(PtoEntry, field) == args[field])
-    # A date window keeps the entries whose days overlap it; undated entries have no days.
-    if "from_" in args or "to" in args:
-        statement = statement.where(
-            PtoEntry.overlapping(args.get("from_", date.min), args.get("to", date.max))
-        )
-    return paginate(statement, args)
+    return paginate(workflow.select_entries(current_user, args), args)
 
 
 @blp.post("")
@@ -172,7 +39,7 @@ def list_pto(args):
 @blp.response(201, PtoOut)
 def create_pto(data):
     """File PTO: approved at once (hours taken) by an admin or the manager, else pending approval."""
-    entry = file_pto(current_user, data.pop("employee_id"), data)
+    entry = workflow.file_pto(current_user, data.pop("employee_id"), data)
     commit_keeping_loaded_objects()
     return entry, {"Location": url_for("pto.get_pto", entry_id=entry.id)}
 
@@ -182,7 +49,7 @@ def create_pto(data):
 @blp.response(200, PtoOut)
 def get_pto(entry_id):
     """Show one PTO entry with its decision history."""
-    return get_entry_or_404(current_user, entry_id)
+    return workflow.get_entry_or_404(current_user, entry_id)
 
 
 @blp.post("/<id:entry_id>/approve")
@@ -192,8 +59,8 @@ def get_pto(entry_id):
 @blp.response(200, PtoOut)
 def approve(data, entry_id):
     """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
-    entry = get_entry_or_404(current_user, entry_id)
-    approve_pto(entry, current_user, data.get("note"))
+    entry = workflow.get_entry_or_404(current_user, entry_id)
+    workflow.approve_pto(entry, current_user, data.get("note"))
     commit_keeping_loaded_objects()
     return entry
 
@@ -205,8 +72,8 @@ def approve(data, entry_id):
 @blp.response(200, PtoOut)
 def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
-    entry = get_entry_or_404(current_user, entry_id)
-    deny_pto(entry, current_user, data.get("note"))
+    entry = workflow.get_entry_or_404(current_user, entry_id)
+    workflow.deny_pto(entry, current_user, data.get("note"))
     commit_keeping_loaded_objects()
     return entry
 
@@ -218,8 +85,8 @@ def deny(data, entry_id):
 @blp.response(200, PtoOut)
 def cancel(data, entry_id):
     """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
-    entry = get_entry_or_404(current_user, entry_id)
-    cancel_pto(entry, current_user, data.get("note"))
+    entry = workflow.get_entry_or_404(current_user, entry_id)
+    workflow.cancel_pto(entry, current_user, data.get("note"))
     commit_keeping_loaded_objects()
     return entry
 
@@ -230,5 +97,5 @@ def cancel(data, entry_id):
 @blp.response(204)
 def delete_pto(entry_id):
     """Cancel an entry (the tutorial's DELETE); its history is kept."""
-    cancel_pto(get_entry_or_404(current_user, entry_id), current_user)
+    workflow.cancel_pto(workflow.get_entry_or_404(current_user, entry_id), current_user)
     db.session.commit()

@@ -1,0 +1,73 @@
+"""Every `flask …` command: thin wrappers over the rules, each committing once."""
+
+import click
+from flask.cli import with_appcontext
+from marshmallow import ValidationError
+from werkzeug.exceptions import Conflict
+
+from domain import accounts, login_guard, sessions
+from errors import InvalidField
+from models import ROLES, db
+from schemas.auth import RegisterIn
+
+
+def init_app(app):
+    """Add the commands to the app's `flask` CLI."""
+    for command in (create_admin_command, create_user_command, prune_tokens_command):
+        app.cli.add_command(command)
+
+
+@click.command("create-user")
+@click.option("--username", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), default="employee", show_default=True)
+@click.option("--employee-id", type=int, help="Link the account to this employee.")
+@with_appcontext
+def create_user_command(username, password, role, employee_id):
+    """Create an account from the shell (works when registration is closed)."""
+    try:
+        RegisterIn().load({"username": username, "password": password})
+    except ValidationError as error:
+        raise click.UsageError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.messages.items())) from None
+    try:
+        user = accounts.add_user(username, password, role)
+        db.session.flush()
+        if employee_id is not None:
+            accounts.link_employee(user, employee_id)
+        db.session.commit()
+    except (Conflict, InvalidField) as error:
+        raise click.ClickException(error.description) from None
+    click.echo(f"Created {role} {user.username!r} (user {user.id}).")
+
+
+@click.command("create-admin")
+@click.option("--username", envvar="ADMIN_USERNAME", help="Or set ADMIN_USERNAME; asked for when missing.")
+@click.option("--password", envvar="ADMIN_PASSWORD", help="Or set ADMIN_PASSWORD; asked for when missing.")
+@click.option(
+    "--if-no-admin", is_flag=True, help="Do nothing when an active admin exists (for release phases)."
+)
+@click.pass_context
+@with_appcontext
+def create_admin_command(context, username, password, if_no_admin):
+    """Create an admin account from the shell: how a closed or public install gets its first admin."""
+    # Checked before asking anything, so a release phase without a terminal passes once an admin exists.
+    admin_exists = accounts.active_admin_exists()
+    db.session.rollback()  # hold no lock while a person types: SQLite's write lock would stall the app
+    if if_no_admin and admin_exists:
+        click.echo("An admin exists already; nothing to do.")
+        return
+    username = username or click.prompt("Username")
+    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    context.invoke(create_user_command, username=username, password=password, role="admin", employee_id=None)
+
+
+@click.command("prune-tokens")
+@with_appcontext
+def prune_tokens_command():
+    """Delete expired sessions and revocations (run daily, e.g. with Heroku Scheduler)."""
+    deleted_sessions = sessions.prune_expired_sessions()
+    deleted_throttles = login_guard.prune_ended_windows()
+    db.session.commit()
+    click.echo(
+        f"Deleted {deleted_sessions} expired session(s) and {deleted_throttles} ended login throttle(s)."
+    )

@@ -1,0 +1,158 @@
+"""User accounts: who can log in, their passwords and roles, and the employee each one is."""
+
+import uuid
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from database import lock_table_for_writes
+from domain.sessions import end_sessions
+from errors import InvalidField
+from models import Employee, User, db
+
+# What a password check needs, read as plain values: they stay readable after the early commit
+# that counts the attempt (see resources/auth.py), when ORM objects would reload.
+_CREDENTIALS = select(User.id, User.password_hash, User.is_active)
+
+
+class BadCredentials(Unauthorized):
+    description = "Unknown username or wrong password."
+
+
+class UsernameTaken(Conflict):
+    description = "That username is already taken."
+
+
+class WrongPassword(InvalidField):
+    def __init__(self):
+        super().__init__("current_password", "Wrong password.")
+
+
+class LastAdmin(Conflict):
+    description = "At least one active admin must remain."
+
+
+class EmployeeTaken(Conflict):
+    description = "Another user is already linked to that employee."
+
+
+class OwnLink(Forbidden):
+    description = "Another admin must change or remove your own employee link."
+
+
+def hash_password(password):
+    """A slow, salted hash of ``password``."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def credentials_of(username):
+    """The id, password hash and active flag of the account named ``username`` in any case, or None."""
+    return db.session.execute(_CREDENTIALS.where(func.lower(User.username) == username.lower())).first()
+
+
+def verify_credentials(credentials, password):
+    """Return the user id if ``credentials`` (from ``credentials_of``) are an active account's and
+    ``password`` is theirs; else raise the same 401 for any mismatch, in the same time."""
+    stored_hash = credentials.password_hash if credentials else None
+    if not password_matches(stored_hash, password) or not (credentials and credentials.is_active):
+        raise BadCredentials()
+    return credentials.id
+
+
+def password_matches(stored_hash, password):
+    """Check ``password`` against ``stored_hash`` (a decoy when None, so it takes the same time).
+
+    Hashing is slow on purpose: call it with no transaction open, so it holds no lock while it runs
+    (on SQLite, a write request's transaction holds the whole database's write lock).
+    """
+    stored_hash = stored_hash or _decoy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    return check_password_hash(stored_hash, password)
+
+
+@cache
+def _decoy_hash(method):
+    # Checked against when the username is unknown, so both failures take the same time.
+    return generate_password_hash(uuid.uuid4().hex, method=method)
+
+
+def change_password(user_id, new_hash, keep_session_id):
+    """Store the user's new password hash and end every session of theirs but ``keep_session_id``."""
+    db.session.get(User, user_id).password_hash = new_hash
+    end_sessions(user_id, keep_session_id=keep_session_id)
+
+
+def add_user(username, password, role=None):
+    """Create an account, or raise 409 if the username is taken in any case. Without a ``role``,
+    the first account of an empty database is the admin and every later one an employee."""
+    password_hash = hash_password(password)  # slow on purpose: before any transaction starts
+    taken = select(User.id).where(func.lower(User.username) == username.lower())
+    if db.session.scalar(taken) is not None:
+        raise UsernameTaken()
+    user = User(username=username, password_hash=password_hash, role=role or _role_for_new_user())
+    db.session.add(user)
+    return user
+
+
+def _role_for_new_user():
+    """The first user of an empty database is the admin; everyone after is an employee."""
+    if db.session.scalar(select(User.id).limit(1)) is None:
+        # Two simultaneous first registrations must not both become admin.
+        lock_table_for_writes(User)
+        if db.session.scalar(select(User.id).limit(1)) is None:
+            return "admin"
+    return "employee"
+
+
+def get_user_or_404(user_id):
+    """Load a user by id, or raise 404."""
+    return db.get_or_404(User, user_id, description="No user with that id.")
+
+
+def select_users():
+    """The statement listing every account, oldest first."""
+    return select(User).order_by(User.id)
+
+
+def active_admin_exists():
+    """Whether any active admin account exists."""
+    return (
+        db.session.scalar(select(User.id).where(User.role == "admin", User.is_active.is_(True))) is not None
+    )
+
+
+def update_user(user, changes, admin):
+    """Apply ``admin``'s changes to ``user``: role, linked employee, active flag."""
+    if "employee_id" in changes:
+        # Re-pointing your own link would let you decide requests that are yours after all.
+        if user.id == admin.id and user.employee_id not in (None, changes["employee_id"]):
+            raise OwnLink()
+        link_employee(user, changes["employee_id"])
+    stays_admin = changes.get("role", user.role) == "admin" and changes.get("is_active", user.is_active)
+    if user.is_admin and user.is_active and not stays_admin:
+        _keep_an_admin(user)
+    if changes.get("is_active") is False and user.is_active:
+        end_sessions(user.id)
+    for field in ("role", "is_active"):
+        if field in changes:
+            setattr(user, field, changes[field])
+
+
+def link_employee(user, employee_id):
+    """Make ``user`` the account of the employee ``employee_id`` (None unlinks); one account per employee."""
+    if employee_id is not None:
+        if db.session.get(Employee, employee_id) is None:
+            raise InvalidField("employee_id", "No employee with that id.")
+        linked = db.session.scalar(select(User.id).where(User.employee_id == employee_id, User.id != user.id))
+        if linked is not None:
+            raise EmployeeTaken()
+    user.employee_id = employee_id
+
+
+def _keep_an_admin(user):
+    lock_table_for_writes(User)  # two admins demoting each other at once must not leave none
+    others = select(func.count()).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    if db.session.scalar(others) == 0:
+        raise LastAdmin()

@@ -1,0 +1,148 @@
+"""The life of a PTO entry: filed, approved or denied, cancelled with an exact refund."""
+
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.exceptions import Conflict, NotFound
+
+from database import lock_employee
+from domain import ledger
+from domain.people import get_employee_or_404, require_active
+from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
+from models import Employee, PtoEntry, db, utcnow
+
+LIVE = ("pending", "approved")  # entries that hold days and hours
+ENTRY_FILTERS = ("employee_id", "status", "type")
+
+
+class IllegalTransition(Conflict):
+    description = "The entry cannot move to that status from where it is."
+
+
+class OverlappingRequest(Conflict):
+    pass
+
+
+def file_pto(user, employee_id, data):
+    """File an entry: approved at once when the filer decides for the employee, else pending.
+
+    Requests for one employee queue on their row, so the overlap and availability checks
+    see every entry filed before them.
+    """
+    employee = get_employee_or_404(user, employee_id, locked=True)
+    require_active(employee)
+    if data.get("start_date"):
+        _refuse_overlap(employee.id, data["start_date"], data["end_date"])
+    now = utcnow()
+    entry = PtoEntry(employee_id=employee.id, status="pending", requested_by=user.id, created_at=now, **data)
+    if entry.takes_hours:
+        ledger.ensure_available(employee, entry.hours)
+    if decides_for(user, employee):
+        entry.status, entry.decided_by, entry.decided_at = "approved", user.id, now
+    db.session.add(entry)
+    db.session.flush()
+    if entry.status == "approved" and entry.takes_hours:
+        ledger.take_hours(entry, user.id)
+    return entry
+
+
+def approve_pto(entry, user, note=None):
+    """Approve a pending request; its hours leave the balance (409 if the balance no longer allows it)."""
+    _lock_and_check(entry, require_decider, user)
+    _transition(entry, ("pending",), "approved", decided_by=user.id, decided_at=utcnow(), decision_note=note)
+    if entry.takes_hours:
+        ledger.take_hours(entry, user.id)
+
+
+def deny_pto(entry, user, note=None):
+    """Deny a pending request; nothing moves."""
+    _lock_and_check(entry, require_decider, user)
+    _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
+
+
+def cancel_pto(entry, user, note=None):
+    """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
+    now = utcnow()
+    _lock_and_check(entry, lambda user, entry: require_canceller(user, entry, today=now.date()), user)
+    was_approved = entry.status == "approved"
+    _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
+    if was_approved and entry.takes_hours:
+        ledger.refund_hours(entry, user.id)
+
+
+def get_entry_or_404(user, entry_id):
+    """Load a PTO entry of an employee ``user`` may see, or raise 404."""
+    entry = db.session.scalar(
+        select(PtoEntry)
+        .join(Employee)
+        .where(PtoEntry.id == entry_id, visible_employees(user))
+        .options(contains_eager(PtoEntry.employee))
+    )
+    if entry is None:
+        raise NotFound("No PTO entry with that id.")
+    return entry
+
+
+def select_entries(user, filters):
+    """The statement listing the entries ``user`` may see, narrowed by ``filters``: employee_id,
+    status and type, and a ``from_``/``to`` window that keeps entries whose days overlap it."""
+    statement = select(PtoEntry).join(Employee).where(visible_employees(user)).order_by(PtoEntry.id)
+    for field in ENTRY_FILTERS:
+        if field in filters:
+            statement = statement.where(getattr(PtoEntry, field) == filters[field])
+    # Undated entries have no days, so a window leaves them out.
+    if "from_" in filters or "to" in filters:
+        statement = statement.where(
+            PtoEntry.overlapping(filters.get("from_", date.min), filters.get("to", date.max))
+        )
+    return statement
+
+
+def _lock_and_check(entry, require_permission, user):
+    """Queue on the employee's row, then check the caller's right and the employee's state afresh:
+    a manager change or an archive committed a moment ago must count."""
+    lock_employee(entry.employee_id)
+    db.session.refresh(entry.employee)
+    require_permission(user, entry)
+    require_active(entry.employee)
+
+
+def _transition(entry, allowed_from, to_status, **changes):
+    """Move ``entry`` to ``to_status`` only if nobody moved it since we read it (compare-and-set).
+
+    Concurrent requests on one entry queue on its row; the first wins, and every later one
+    finds the status changed, matches no row and gets a 409, so hours move exactly once.
+    """
+    if entry.status not in allowed_from:
+        raise IllegalTransition(
+            f"The entry is {entry.status}; only a {' or '.join(allowed_from)} entry can be {to_status}."
+        )
+    changes["status"] = to_status
+    result = db.session.execute(
+        update(PtoEntry)
+        .where(PtoEntry.id == entry.id, PtoEntry.status == entry.status)
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise IllegalTransition("The entry was changed by another request; reload it.")
+    for name, value in changes.items():  # the object now shows what the row holds
+        set_committed_value(entry, name, value)
+
+
+def _refuse_overlap(employee_id, start, end):
+    clash = db.session.scalar(
+        select(PtoEntry)
+        .where(
+            PtoEntry.employee_id == employee_id,
+            PtoEntry.status.in_(LIVE),
+            PtoEntry.overlapping(start, end),
+        )
+        .order_by(PtoEntry.start_date)
+        .limit(1)
+    )
+    if clash is not None:
+        days = f"{clash.start_date} to {clash.end_date}"
+        raise OverlappingRequest(f"These dates overlap PTO entry {clash.id} ({days}, {clash.status}).")

@@ -1,0 +1,43 @@
+"""Shapes of registration, login, tokens, /me and password changes."""
+
+from marshmallow import Schema, fields, validate
+
+from models import USERNAME_LENGTH
+from schemas.employees import EmployeeSummaryOut
+from schemas.fields import OutSchema, Text
+from schemas.users import UserOut
+
+USERNAME_CHARACTERS = r"^[A-Za-z0-9._@-]+$"
+PASSWORD_LENGTH = 128
+
+
+class RegisterIn(Schema):
+    username = Text(
+        required=True,
+        validate=[
+            validate.Length(min=3, max=USERNAME_LENGTH),
+            validate.Regexp(USERNAME_CHARACTERS, error="Use only letters, digits and . _ @ - characters."),
+        ],
+    )
+    password = Text(required=True, validate=validate.Length(min=8, max=PASSWORD_LENGTH))
+
+
+class LoginIn(Schema):
+    username = Text(required=True, validate=validate.Length(min=1, max=USERNAME_LENGTH))
+    password = Text(required=True, validate=validate.Length(min=1, max=PASSWORD_LENGTH))
+
+
+class TokenOut(OutSchema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String()
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True, metadata={"description": "Access token lifetime in seconds"})
+
+
+class PasswordChangeIn(Schema):
+    current_password = Text(required=True, validate=validate.Length(min=1, max=PASSWORD_LENGTH))
+    new_password = Text(required=True, validate=validate.Length(min=8, max=PASSWORD_LENGTH))
+
+
+class MeOut(UserOut):
+    employee = fields.Nested(EmployeeSummaryOut, allow_none=True)

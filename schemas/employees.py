@@ -1,0 +1,105 @@
+"""Shapes of /employees: employees, their balances and the ledger lines behind them."""
+
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from models import MAX_ID, NAME_LENGTH, REASON_LENGTH
+from schemas.fields import BALANCE_RANGE, NOT_BLANK, HoursField, OutSchema, PageArgs, Text, not_blank
+from schemas.pto import PtoOut
+
+
+class EmployeeSummaryOut(OutSchema):
+    id = fields.Integer()
+    name = fields.String()
+    manager_id = fields.Integer(allow_none=True)
+    hours_balance = HoursField(**BALANCE_RANGE)
+    pending_hours = HoursField(
+        **BALANCE_RANGE, metadata={"description": "Hours of requests awaiting a decision"}
+    )
+    available_hours = HoursField(
+        **BALANCE_RANGE,
+        metadata={"description": "hours_balance - pending_hours: what may still be asked for"},
+    )
+    archived = fields.Boolean()
+
+
+class EmployeeOut(EmployeeSummaryOut):
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    pto_entries = fields.List(fields.Nested(PtoOut))
+
+
+def manager_field():
+    """``manager_id``: another employee's id, or null for none."""
+    return fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "The employee's manager (another employee); null for none"},
+    )
+
+
+def name_field(**kwargs):
+    """An employee's name: not blank, and as long as the column holds."""
+    return Text(validate=[validate.Length(min=1, max=NAME_LENGTH), not_blank], pattern=NOT_BLANK, **kwargs)
+
+
+def reason_field(**kwargs):
+    """Why a balance is set: kept on its ledger line."""
+    return Text(validate=validate.Length(max=REASON_LENGTH), **kwargs)
+
+
+class EmployeeIn(Schema):
+    name = name_field(required=True)
+    hours_balance = HoursField(minimum=Decimal("0"), load_default=Decimal("0"))
+    manager_id = manager_field()
+
+
+class BalanceIn(Schema):
+    """The tutorial's PUT: set the balance; the ledger records the difference as an adjustment."""
+
+    hours_balance = HoursField(minimum=Decimal("0"), required=True)
+    reason = reason_field()
+
+
+class EmployeePatchIn(Schema):
+    name = name_field()
+    manager_id = manager_field()
+    hours_balance = HoursField(minimum=Decimal("0"))
+    reason = reason_field(metadata={"description": "Why the balance changes"})
+
+    @validates_schema
+    def reason_goes_with_a_balance(self, data, **kwargs):
+        if "reason" in data and "hours_balance" not in data:
+            raise ValidationError("Give hours_balance with reason.", field_name="reason")
+
+
+class EmployeeQuery(PageArgs):
+    archived = fields.Boolean(load_default=False, metadata={"description": "List archived employees instead"})
+
+
+class LedgerLineOut(OutSchema):
+    id = fields.Integer()
+    employee_id = fields.Integer()
+    kind = fields.String()
+    delta = HoursField(**BALANCE_RANGE)
+    balance_after = HoursField(**BALANCE_RANGE)
+    reason = fields.String(allow_none=True)
+    actor_id = fields.Integer(allow_none=True)
+    pto_entry_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AsOfArgs(Schema):
+    as_of = fields.Date(metadata={"description": "A day (UTC): only changes made up to its end count"})
+
+
+class LedgerQuery(PageArgs, AsOfArgs):
+    pass
+
+
+class BalanceOut(OutSchema):
+    employee_id = fields.Integer()
+    as_of = fields.Date()
+    hours_balance = HoursField(**BALANCE_RANGE)

@@ -1,0 +1,52 @@
+"""Paginated lists: one page of a statement, and the X-Total-Count and Link headers that describe the rest."""
+
+from urllib.parse import urlencode
+
+from flask import request
+from sqlalchemy import func, select
+
+from models import db
+
+PAGE_HEADERS = {
+    "X-Total-Count": {"description": "Number of items on all pages", "schema": {"type": "integer"}},
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def paginate(statement, args):
+    """Run one page of ``statement``; return its rows and the X-Total-Count and Link headers.
+
+    A page with rows that is not full is the last one, so its offset and length give the total;
+    only a full page, or one past the end, needs a count. (A window count on the page query instead
+    makes PostgreSQL read every matching row even for that page: 4.5 ms at 20,000 employees, where
+    the count alone takes 2.)
+    """
+    page, per_page = args["page"], args["per_page"]
+    offset = (page - 1) * per_page
+    items = db.session.scalars(statement.limit(per_page).offset(offset)).all()
+    if 0 < len(items) < per_page or (page == 1 and not items):
+        total = offset + len(items)
+    else:
+        counted = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        # Reads run in autocommit on PostgreSQL: rows deleted between the two statements must not
+        # leave a total smaller than the full page just read.
+        total = max(counted, offset + len(items)) if items else counted
+    return items, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
+
+
+def _link_header(page, per_page, total):
+    last = max(1, -(-total // per_page))
+    pages = {"first": 1, "last": last}
+    if page > 1:
+        pages["prev"] = min(page - 1, last)
+    if page < last:
+        pages["next"] = page + 1
+    query = request.args.to_dict(flat=False)
+    links = []
+    for rel, number in pages.items():
+        query.update(page=[str(number)], per_page=[str(per_page)])
+        links.append(f'<{request.base_url}?{urlencode(query, doseq=True)}>; rel="{rel}"')
+    return ", ".join(links)

@@ -1,0 +1,52 @@
+"""Per-address rate limits (Flask-Limiter), answered in the JSON error shape.
+
+Only failed logins and registrations count, with limits far above the per-account guard's
+(domain/login_guard.py), so an office behind one address is not locked out by a few typos.
+"""
+
+import math
+import time
+
+from flask import current_app
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from errors import error_response
+
+# Behind Heroku's router, ProxyFix (TRUSTED_PROXY_HOPS) has already put the client's address here.
+# If Redis (RATELIMIT_STORAGE_URI) is unreachable, count in memory meanwhile: the per-account
+# limit, in the database, still holds across workers.
+limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True)
+
+
+def init_app(app):
+    """Attach the per-address limiter; its refusals answer in the JSON error shape."""
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, _address_throttled)
+
+
+def limit_login_failures():
+    """Per-address limit on failed logins (RATELIMIT_LOGIN): only 401s count."""
+    return limiter.limit(
+        lambda: current_app.config["RATELIMIT_LOGIN"],
+        deduct_when=lambda response: response.status_code == 401,
+    )
+
+
+def limit_registrations():
+    """Per-address limit on registrations (RATELIMIT_REGISTER): each account created or name found
+    taken counts; input refused for its shape does not."""
+    return limiter.limit(
+        lambda: current_app.config["RATELIMIT_REGISTER"],
+        deduct_when=lambda response: response.status_code in (201, 409),
+    )
+
+
+def _address_throttled(_error):
+    breached = limiter.current_limit
+    retry_after = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
+    return error_response(
+        429,
+        "Too many attempts from this address; retry later.",
+        headers={"Retry-After": str(retry_after)},
+    )
