@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format migrate install install-dev clean bench
+.PHONY: run test audit lint format migrate install install-dev clean bench openapi-snapshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,11 +35,20 @@ migrate: install
 test: install-dev lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## audit: check the pinned dependencies for known vulnerabilities (pip-audit; needs the internet)
+audit: install-dev
+	$(BIN)/pytest -m network
+
 ## bench: the API and its floor under gunicorn on PostgreSQL, driven by wrk; writes bench/RESULTS.md
 ## (settings: BENCH_* variables, see bench/run.py; BENCH_ARGS="--profile employee" runs py-spy instead)
 bench: install-dev
 	command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## openapi-snapshot: after changing the API on purpose, record its OpenAPI document for tests/test_openapi.py
+openapi-snapshot: export APP_ENV = testing
+openapi-snapshot: install
+	$(BIN)/flask openapi write tests/openapi.snapshot.json
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -11,7 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from models import Employee, db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_LOCK_EMPLOYEE = select(Employee.id).where(Employee.id == bindparam("employee_id")).with_for_update()
+_LOCK_EMPLOYEE = (
+    select(Employee.manager_id, Employee.archived_at)
+    .where(Employee.id == bindparam("employee_id"))
+    .with_for_update()
+)
 
 
 def init_app(app):
@@ -99,15 +103,16 @@ def commit_keeping_loaded_objects():
 
 
 def lock_employee(employee_id):
-    """Hold the employee's row until commit; return whether it exists. Every change to one employee's
-    hours, entries or record queues here. Lock order is always employee, then entry.
+    """Hold the employee's row until commit; return its ``manager_id`` and ``archived_at`` as the
+    lock's holder sees them, or None when there is no such employee. Every change to one employee's
+    hours, entries, name or manager queues here. Lock order is always employee, then entry.
 
-    Read the employee with a statement begun after this one: PostgreSQL's READ COMMITTED gives a
-    statement the snapshot it started with, so only a later statement sees the state the previous
-    holder left (balance, pending hours, manager, archived). On SQLite the request's BEGIN
+    Read anything else of the employee with a statement begun after this one: PostgreSQL's READ
+    COMMITTED gives a statement the snapshot it started with, so only a later statement sees the
+    state the previous holder left (balance, pending hours). On SQLite the request's BEGIN
     IMMEDIATE has already serialised writers.
     """
-    return db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id}).first() is not None
+    return db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id}).first()
 
 
 def lock_table_for_writes(model):

@@ -91,10 +91,7 @@ def assign_manager(employee, manager_id):
         if ancestor_id == employee.id:
             raise InvalidField("manager_id", "That would make the employee their own manager.")
         # Locked, so two changes made at once cannot close a loop between them.
-        lock_employee(ancestor_id)
-        ancestor = db.session.execute(
-            select(Employee.manager_id, Employee.archived_at).where(Employee.id == ancestor_id)
-        ).one_or_none()
+        ancestor = lock_employee(ancestor_id)
         if ancestor is None or (ancestor_id == manager_id and ancestor.archived_at is not None):
             raise InvalidField("manager_id", "No active employee with that id.")
         ancestor_id = ancestor.manager_id

@@ -1,84 +1,51 @@
-"""Fixtures: an app per test on its own SQLite file or a freshly truncated PostgreSQL database.
+"""Fixtures: an app per test on its own SQLite file or a freshly emptied PostgreSQL database.
 
 Every test runs once on SQLite and once on PostgreSQL. PostgreSQL runs when TEST_DATABASE_URL
 names a database the suite may wipe (``.ci/run`` sets it); without it the suite runs on SQLite
-alone and says so in its header and summary.
+alone and says so in its header and summary. Helpers and builders are in helpers.py.
 """
 
 import os
+import re
 import shutil
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from app import create_app
-from models import db
-
-FAST_PASSWORD_HASH = "scrypt:1024:8:1"  # tests create many users; production keeps scrypt's default cost
-PASSWORD = "correct horse battery"
-TABLES = "users, login_sessions, login_throttles, employees, pto_entries, ledger_lines"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
-SKIPPED_POSTGRES = (
-    "PostgreSQL NOT tested: set TEST_DATABASE_URL to a database the suite may wipe "
-    "(e.g. postgresql://postgres@127.0.0.1:5432/test) to run every test on it too."
+from helpers import (
+    DATABASES,
+    POSTGRES_URL,
+    SKIPPED_POSTGRES,
+    Api,
+    app_settings,
+    assert_ledger_matches_balances,
+    counting_statements,
+    dispose,
+    fresh_postgres,
+    hire,
+    listening,
+    migrate_database,
+    register_and_login,
+    sqlalchemy_url,
+    with_engine,
 )
+from live import JWT_SECRET, WORKERS, LiveServer
 
-# Every balance must equal the sum of its employee's ledger lines (PRODUCT.md §4).
-LEDGER_MISMATCHES = sa.text(
-    """
-    SELECT e.id, e.hours_balance, COALESCE(SUM(l.delta), 0) AS ledger_total
-    FROM employees e LEFT JOIN ledger_lines l ON l.employee_id = e.id
-    GROUP BY e.id, e.hours_balance
-    HAVING ROUND(COALESCE(SUM(l.delta), 0) - e.hours_balance, 2) <> 0
-    """
-)
-
-
-def app_settings(database_url, **overrides):
-    """The settings a test app runs with."""
-    return {
-        "APP_ENV": "testing",
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
-        **overrides,
-    }
-
-
-def migrate_database(url):
-    """Build the schema with the migrations, as `flask db upgrade` does."""
-    app = create_app(app_settings(url))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-
-
-def sqlalchemy_url(url):
-    from config import database_url
-
-    return database_url(url, instance_path="")
-
-
-def assert_ledger_matches_balances(url):
-    """Fail if any employee's balance differs from the sum of their ledger lines."""
-    engine = sa.create_engine(sqlalchemy_url(url))
-    try:
-        with engine.connect() as connection:
-            mismatches = connection.execute(LEDGER_MISMATCHES).all()
-    finally:
-        engine.dispose()
-    assert mismatches == [], f"balances that differ from their ledger: {mismatches}"
+NOT_RUN_BY_DEFAULT = "pip-audit NOT run (it needs the internet): `make audit` runs it (pytest -m network)."
+WRITE = re.compile(r"\s*(INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
 
 
 def pytest_report_header():
     return f"databases: {', '.join(DATABASES)}" + ("" if POSTGRES_URL else f" ({SKIPPED_POSTGRES})")
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_terminal_summary(terminalreporter, config):
     if not POSTGRES_URL:
         terminalreporter.write_line(SKIPPED_POSTGRES, yellow=True, bold=True)
+    if "network" not in (config.option.markexpr or "").replace("not network", ""):
+        terminalreporter.write_line(NOT_RUN_BY_DEFAULT, yellow=True)
 
 
 @pytest.fixture(scope="session")
@@ -92,39 +59,42 @@ def sqlite_template(tmp_path_factory):
 def postgres_url():
     """The PostgreSQL test database, wiped and migrated once per run."""
     url = sqlalchemy_url(POSTGRES_URL)
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:  # a set but unreachable URL is an error, not a skip
+
+    def wipe(connection):  # a set but unreachable URL is an error, not a skip
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+
+    with_engine(url, wipe, isolation_level="AUTOCOMMIT")
     migrate_database(url)
     return url
 
 
-def fresh_postgres(url):
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
+@pytest.fixture(scope="session")
+def new_database(request):
+    """``new_database(kind, directory)``: an empty, migrated database of ``kind`` ("sqlite": a file in
+    ``directory``; "postgresql": the test database, emptied); its URL."""
+
+    def make(kind, directory):
+        if kind == "sqlite":
+            path = directory / "pto.sqlite3"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            return f"sqlite:///{path}"
+        return fresh_postgres(request.getfixturevalue("postgres_url"))
+
+    return make
 
 
 @pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path):
+def database_url(request, tmp_path, new_database):
     """An empty, migrated database of each kind, private to the test."""
-    if request.param == "sqlite":
-        path = tmp_path / "pto.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    return fresh_postgres(request.getfixturevalue("postgres_url"))
+    return new_database(request.param, tmp_path)
 
 
 @pytest.fixture
 def app(database_url):
     app = create_app(app_settings(database_url))
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    dispose(app)
     assert_ledger_matches_balances(database_url)
 
 
@@ -133,17 +103,10 @@ def client(app):
     return app.test_client()
 
 
-def register_and_login(client, username, password=PASSWORD):
-    """Register ``username`` and return the Authorization header of a fresh login."""
-    response = client.post("/register", json={"username": username, "password": password})
-    assert response.status_code == 201, response.json
-    return login(client, username, password)
-
-
-def login(client, username, password=PASSWORD):
-    response = client.post("/login", json={"username": username, "password": password})
-    assert response.status_code == 200, response.json
-    return {"Authorization": f"Bearer {response.json['access_token']}"}
+@pytest.fixture
+def api(client):
+    """The API client over the test app."""
+    return Api(client)
 
 
 @pytest.fixture
@@ -152,37 +115,52 @@ def admin(client):
     return register_and_login(client, "admin")
 
 
-def create_employee(client, headers, name="Dana Scully", hours_balance=40):
-    response = client.post("/employees", json={"name": name, "hours_balance": hours_balance}, headers=headers)
-    assert response.status_code == 201, response.json
-    return response.json
+@pytest.fixture
+def manager(client, admin):
+    """A manager (user ``mulder``, employee Mulder, 40 hours) with no manager of their own."""
+    return hire(client, admin, "mulder", role="manager")
 
 
-def file_pto(client, headers, employee_id, hours, **fields):
-    return client.post("/pto", json={"employee_id": employee_id, "hours": hours, **fields}, headers=headers)
+@pytest.fixture
+def report(client, admin, manager):
+    """An employee (user ``scully``, employee Scully, 40 hours) who reports to ``manager``."""
+    return hire(client, admin, "scully", manager=manager)
 
 
 @pytest.fixture
 def count_queries(app):
     """Count the SQL statements run inside a ``with count_queries() as counted:`` block."""
-    from contextlib import contextmanager
+
+    return lambda: counting_statements(app)
+
+
+@pytest.fixture
+def write_transactions(app):
+    """Inside ``with write_transactions() as ended:``, each transaction that wrote, as it ended:
+    ("commit" or "rollback", ["INSERT login_throttles", ...])."""
 
     @contextmanager
-    def counting():
-        statements = []
+    def recording():
+        ended, current = [], []
 
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(statement)
+        def statement(_conn, _cursor, sql, *_args):
+            write = WRITE.match(sql)
+            if write:
+                current.append(f"{write[1].split()[0].upper()} {write[2]}")
 
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
+        def end(outcome):
+            def record(_conn):
+                if current:
+                    ended.append((outcome, list(current)))
+                current.clear()
 
-    return counting
+            return record
+
+        listeners = {"before_cursor_execute": statement, "commit": end("commit"), "rollback": end("rollback")}
+        with listening(app, listeners):
+            yield ended
+
+    return recording
 
 
 @pytest.fixture
@@ -194,8 +172,6 @@ def live_server_env():
 @pytest.fixture
 def live_server(database_url, tmp_path, request, live_server_env):
     """gunicorn with three workers on a free port of 127.0.0.1, serving the test's fresh database."""
-    from live import JWT_SECRET, WORKERS, LiveServer  # live.py imports this module: import it late
-
     env = {
         **os.environ,
         "APP_ENV": "testing",

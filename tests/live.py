@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import PASSWORD
+from helpers import TIMEOUT
 
 APP_DIR = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"  # the one installed beside the running pytest
@@ -136,20 +136,11 @@ class LiveServer:
             requests.get(f"{self.base_url}/health", timeout=2)
 
 
-# Clients: send requests as a client script does, many at once.
+# Clients: send requests as client scripts do, many at once (one request: helpers.call or helpers.Api).
 
 WORKERS = 3
 THREADS = 50
-TIMEOUT = 30  # seconds for any one request: SQLite writers may queue 10 s for the write lock
 JWT_SECRET = "live-tests-only-0123456789-abcdefghijklmnopqrstuvwxyz"
-
-
-def call(method, url, token=None, **kwargs):
-    """Send one request as a client script does; the API must never answer with a 5xx."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
-    assert response.status_code < 500, f"{method} {url}: {response.status_code} {response.text[:500]}"
-    return response
 
 
 def hammer(n, send):
@@ -175,53 +166,3 @@ def assert_json_error(response, code):
     assert response.status_code == code, response.text
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json()["code"] == code
-
-
-def register(base, username):
-    response = call("POST", f"{base}/register", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def login(base, username):
-    """Log in; return the new session's tokens."""
-    response = call("POST", f"{base}/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def admin_token(base):
-    """Register the first user of the fresh database, who is the admin; return their access token."""
-    register(base, "admin")
-    return login(base, "admin")["access_token"]
-
-
-def create_employee(base, token, hours_balance):
-    body = {"name": "Dana Scully", "hours_balance": hours_balance}
-    response = call("POST", f"{base}/employees", token, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def file_pto(base, token, employee_id, hours):
-    return call("POST", f"{base}/pto", token, json={"employee_id": employee_id, "hours": hours})
-
-
-def balance(base, token, employee_id):
-    response = call("GET", f"{base}/employees/{employee_id}", token)
-    assert response.status_code == 200, response.text
-    return response.json()["hours_balance"]
-
-
-def ledger(base, token, employee_id):
-    """All of an employee's ledger lines, read 100 a page (at most 10 pages), and their X-Total-Count."""
-    lines = []
-    for page in range(1, 11):
-        params = {"page": page, "per_page": 100}
-        response = call("GET", f"{base}/employees/{employee_id}/ledger", token, params=params)
-        assert response.status_code == 200, response.text
-        total = int(response.headers["X-Total-Count"])
-        lines += response.json()
-        if not response.json() or len(lines) >= total:
-            break
-    return lines, total

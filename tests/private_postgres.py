@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from conftest import sqlalchemy_url
+from helpers import sqlalchemy_url
 from live import free_port
 
 SERVER_USER = "postgres"

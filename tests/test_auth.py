@@ -5,16 +5,26 @@ from datetime import timedelta
 import pytest
 from flask_jwt_extended import create_access_token
 
-from conftest import PASSWORD, login, register_and_login
+from helpers import (
+    PASSWORD,
+    bearer,
+    can_log_in,
+    create_employee,
+    file_pto,
+    link_user,
+    login,
+    post_register,
+    register_and_login,
+    tokens,
+    user_id_of,
+)
 
-
-def register(client, username, password=PASSWORD):
-    return client.post("/register", json={"username": username, "password": password})
+NEW_PASSWORD = "a brand new passphrase"
 
 
 def test_first_user_is_admin_and_later_users_are_employees(client):
-    first = register(client, "hr.lead")
-    second = register(client, "bob@example.com")
+    first = post_register(client, "hr.lead")
+    second = post_register(client, "bob@example.com")
 
     assert first.status_code == 201
     assert first.json["role"] == "admin"
@@ -24,9 +34,9 @@ def test_first_user_is_admin_and_later_users_are_employees(client):
 
 
 def test_usernames_are_unique_whatever_their_case(client):
-    register(client, "Alice")
+    post_register(client, "Alice")
 
-    response = register(client, "alice")
+    response = post_register(client, "alice")
 
     assert response.status_code == 409
     assert response.json["message"] == "That username is already taken."
@@ -44,14 +54,14 @@ def test_usernames_are_unique_whatever_their_case(client):
     ],
 )
 def test_registration_validates_username_and_password(client, username, password, field):
-    response = register(client, username, password)
+    response = post_register(client, username, password)
 
     assert response.status_code == 422
     assert list(response.json["errors"]) == [field]
 
 
 def test_login_returns_access_and_refresh_tokens(client):
-    register(client, "carol")
+    post_register(client, "carol")
 
     response = client.post("/login", json={"username": "CAROL", "password": PASSWORD})
 
@@ -62,7 +72,7 @@ def test_login_returns_access_and_refresh_tokens(client):
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(client):
-    register(client, "carol")
+    post_register(client, "carol")
 
     unknown = client.post("/login", json={"username": "nobody", "password": PASSWORD})
     wrong = client.post("/login", json={"username": "carol", "password": "not the password"})
@@ -82,7 +92,7 @@ def test_me_shows_the_caller(client):
 
 
 def test_refresh_gives_a_new_access_token_for_the_same_session(client):
-    register(client, "erin")
+    post_register(client, "erin")
     tokens = client.post("/login", json={"username": "erin", "password": PASSWORD}).json
 
     refreshed = client.post("/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
@@ -94,7 +104,7 @@ def test_refresh_gives_a_new_access_token_for_the_same_session(client):
 
 
 def test_tokens_only_work_where_they_belong(client):
-    register(client, "frank")
+    post_register(client, "frank")
     tokens = client.post("/login", json={"username": "frank", "password": PASSWORD}).json
 
     refresh_as_access = client.get("/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
@@ -104,7 +114,7 @@ def test_tokens_only_work_where_they_belong(client):
 
 
 def test_logout_ends_the_session_for_both_tokens(client):
-    register(client, "grace")
+    post_register(client, "grace")
     tokens = client.post("/login", json={"username": "grace", "password": PASSWORD}).json
     access = {"Authorization": f"Bearer {tokens['access_token']}"}
 
@@ -118,7 +128,7 @@ def test_logout_ends_the_session_for_both_tokens(client):
 
 
 def test_logout_ends_only_that_session(client):
-    register(client, "heidi")
+    post_register(client, "heidi")
     laptop = login(client, "heidi")
     phone = login(client, "heidi")
 
@@ -128,7 +138,7 @@ def test_logout_ends_only_that_session(client):
 
 
 def test_logout_with_the_refresh_token_also_ends_the_session(client):
-    register(client, "ivan")
+    post_register(client, "ivan")
     tokens = client.post("/login", json={"username": "ivan", "password": PASSWORD}).json
 
     client.post("/logout", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
@@ -186,9 +196,10 @@ def decode_claims(app, headers):
 
 
 def test_password_hashing_holds_no_database_transaction(client, monkeypatch):
-    """The deliberately slow hash runs with no transaction open, so logins never hold a lock."""
+    """The deliberately slow hash runs with no transaction open, so logins and password changes
+    never hold a lock."""
+    from domain import accounts
     from models import db
-    from resources import auth
 
     seen = []
 
@@ -199,15 +210,36 @@ def test_password_hashing_holds_no_database_transaction(client, monkeypatch):
 
         return checked
 
-    monkeypatch.setattr(auth, "generate_password_hash", spy(auth.generate_password_hash))
-    monkeypatch.setattr(auth, "check_password_hash", spy(auth.check_password_hash))
-    register(client, "lena")
+    monkeypatch.setattr(accounts, "generate_password_hash", spy(accounts.generate_password_hash))
+    monkeypatch.setattr(accounts, "check_password_hash", spy(accounts.check_password_hash))
+    post_register(client, "lena")
 
     client.post("/login", json={"username": "lena", "password": PASSWORD})
     client.post("/login", json={"username": "nobody", "password": PASSWORD})
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    changed = client.post("/me/password", json=change, headers=login(client, "lena"))
 
-    assert len(seen) >= 3
+    assert changed.status_code == 200, changed.json
+    assert len(seen) >= 6
     assert not any(seen)
+
+
+def test_a_login_is_one_write_transaction_for_its_attempt_and_at_most_one_for_its_outcome(
+    app, client, write_transactions
+):
+    post_register(client, "lena")
+
+    with write_transactions() as success:
+        assert client.post("/login", json={"username": "lena", "password": PASSWORD}).status_code == 200
+    with write_transactions() as failure:
+        assert client.post("/login", json={"username": "lena", "password": "wrong!!!"}).status_code == 401
+    with write_transactions() as unknown:
+        assert client.post("/login", json={"username": "nobody", "password": PASSWORD}).status_code == 401
+
+    attempt = ("commit", ["INSERT login_throttles"])
+    assert success == [attempt, ("commit", ["DELETE login_throttles", "INSERT login_sessions"])]
+    assert failure == [attempt]
+    assert unknown == [attempt]
 
 
 @pytest.mark.parametrize("missing_claim", ["exp", "jti", "sid"])
@@ -228,3 +260,89 @@ def test_tokens_without_expiry_or_id_are_rejected(app, client, missing_claim):
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json["message"] == f"Invalid token: no {missing_claim} claim."
     assert client.get("/me", headers={"Authorization": f"Bearer {intact}"}).status_code == 200
+
+
+# Changing one's password
+
+
+def change_password(client, headers, current=PASSWORD, new=NEW_PASSWORD):
+    return client.post(
+        "/me/password", json={"current_password": current, "new_password": new}, headers=headers
+    )
+
+
+def test_a_wrong_current_password_is_422_and_changes_nothing(client):
+    headers = register_and_login(client, "bob")
+    other_session = login(client, "bob")
+
+    response = change_password(client, headers, current="not my password")
+
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["current_password"]
+    assert client.get("/me", headers=other_session).status_code == 200
+    assert can_log_in(client, "bob", PASSWORD)
+
+
+def test_a_short_new_password_is_422(client):
+    headers = register_and_login(client, "bob")
+
+    response = change_password(client, headers, new="short")
+
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["new_password"]
+    assert can_log_in(client, "bob", PASSWORD)
+
+
+def test_changing_the_password_ends_every_other_session(client):
+    register_and_login(client, "bob")
+    laptop = tokens(client, "bob")
+    phone = tokens(client, "bob")
+
+    response = change_password(client, bearer(phone["access_token"]))
+
+    assert response.status_code == 200
+    assert client.get("/me", headers=bearer(phone["access_token"])).status_code == 200
+    assert client.post("/refresh", headers=bearer(phone["refresh_token"])).status_code == 200
+    assert client.get("/me", headers=bearer(laptop["access_token"])).status_code == 401
+    assert client.post("/refresh", headers=bearer(laptop["refresh_token"])).status_code == 401
+
+
+def test_after_a_password_change_only_the_new_password_logs_in(client):
+    headers = register_and_login(client, "bob")
+
+    change_password(client, headers)
+
+    assert not can_log_in(client, "bob", PASSWORD)
+    assert can_log_in(client, "bob", NEW_PASSWORD)
+
+
+# GET /me
+
+
+def test_me_shows_the_linked_employee_and_their_hours(client, admin):
+    employee = create_employee(client, admin, "Bob Page", 40)
+    headers = register_and_login(client, "bob")
+    link_user(client, admin, user_id_of(client, headers), employee["id"])
+    assert file_pto(client, headers, employee["id"], 8).json["status"] == "pending"
+
+    me = client.get("/me", headers=headers).json
+
+    assert me["role"] == "employee"
+    assert me["employee_id"] == employee["id"]
+    assert me["employee"] == {
+        "id": employee["id"],
+        "name": "Bob Page",
+        "manager_id": None,
+        "hours_balance": 40,
+        "pending_hours": 8,
+        "available_hours": 32,
+        "archived": False,
+    }
+
+
+def test_me_shows_no_employee_when_unlinked(client, admin):
+    headers = register_and_login(client, "bob")
+
+    me = client.get("/me", headers=headers).json
+
+    assert (me["role"], me["employee_id"], me["employee"]) == ("employee", None, None)

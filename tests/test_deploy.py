@@ -220,7 +220,7 @@ def test_database_timeouts_reach_both_databases(tmp_path):
     """Lock waits end (503) instead of holding a worker: PostgreSQL's lock_timeout and statement_timeout,
     SQLite's busy timeout, all from the DATABASE_*_TIMEOUT_SECONDS settings."""
     from app import create_app
-    from conftest import POSTGRES_URL, app_settings, sqlalchemy_url
+    from helpers import POSTGRES_URL, app_settings, sqlalchemy_url
     from models import db
 
     timeouts = {"DATABASE_LOCK_TIMEOUT_SECONDS": 1.5, "DATABASE_STATEMENT_TIMEOUT_SECONDS": 4}

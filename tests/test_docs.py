@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from live import TIMEOUT, admin_token, create_employee
+from helpers import TIMEOUT, admin_token, create_employee
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}

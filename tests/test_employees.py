@@ -1,8 +1,10 @@
-"""Employees as the tutorial knows them: list, create, set the balance, archive."""
+"""Employees as the tutorial knows them (list, create, set the balance, archive) and their reporting lines."""
+
+from itertools import pairwise
 
 import pytest
 
-from conftest import create_employee, file_pto
+from helpers import create_employee, file_pto
 
 
 def test_create_employee_returns_it_with_a_location(client, admin):
@@ -207,3 +209,74 @@ def test_unknown_employee_is_404(client, admin, path):
 
     assert response.status_code == 404
     assert response.json["code"] == 404
+
+
+# Reporting lines
+
+
+def create_with_manager(client, admin, name, manager_id):
+    return client.post("/employees", json={"name": name, "manager_id": manager_id}, headers=admin)
+
+
+def set_manager(client, admin, employee_id, manager_id):
+    return client.patch(f"/employees/{employee_id}", json={"manager_id": manager_id}, headers=admin)
+
+
+def test_an_employee_is_created_with_a_manager(client, admin):
+    boss = create_employee(client, admin, "Boss")
+
+    response = create_with_manager(client, admin, "Worker", boss["id"])
+
+    assert response.status_code == 201
+    assert response.json["manager_id"] == boss["id"]
+
+
+def test_an_unknown_manager_is_422(client, admin):
+    response = create_with_manager(client, admin, "Worker", 999)
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"manager_id": ["No active employee with that id."]}
+    assert client.get("/employees", headers=admin).json == []
+
+
+def test_an_archived_manager_is_422(client, admin):
+    boss = create_employee(client, admin, "Boss")
+    worker = create_employee(client, admin, "Worker")
+    client.delete(f"/employees/{boss['id']}", headers=admin)
+
+    response = set_manager(client, admin, worker["id"], boss["id"])
+
+    assert response.status_code == 422
+    assert "manager_id" in response.json["errors"]
+    assert client.get(f"/employees/{worker['id']}", headers=admin).json["manager_id"] is None
+
+
+def test_an_employee_cannot_be_their_own_manager(client, admin):
+    worker = create_employee(client, admin, "Worker")
+
+    response = set_manager(client, admin, worker["id"], worker["id"])
+
+    assert response.status_code == 422
+    assert "manager_id" in response.json["errors"]
+
+
+@pytest.mark.parametrize("chain_length", [2, 3])
+def test_a_reporting_cycle_is_422(client, admin, chain_length):
+    # chain[0] reports to chain[1], which reports to chain[2]...
+    chain = [create_employee(client, admin, f"Person {n}")["id"] for n in range(chain_length)]
+    for lower, upper in pairwise(chain):
+        assert set_manager(client, admin, lower, upper).status_code == 200
+
+    response = set_manager(client, admin, chain[-1], chain[0])
+
+    assert response.status_code == 422
+    assert "manager_id" in response.json["errors"]
+    assert client.get(f"/employees/{chain[-1]}", headers=admin).json["manager_id"] is None
+
+
+def test_null_clears_the_manager_and_their_view_of_the_employee(client, admin, manager, report):
+    response = set_manager(client, admin, report.employee_id, None)
+
+    assert response.status_code == 200
+    assert response.json["manager_id"] is None
+    assert client.get(f"/employees/{report.employee_id}", headers=manager.headers).status_code == 404

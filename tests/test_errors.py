@@ -3,7 +3,7 @@
 import pytest
 
 from app import create_app
-from conftest import app_settings, create_employee
+from helpers import app_settings, create_employee
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
 

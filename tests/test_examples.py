@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import assert_ledger_matches_balances
-from live import APP_DIR, call, create_employee, ledger, login
+from helpers import assert_ledger_matches_balances, call, create_employee, ledger, tokens
+from live import APP_DIR
 
 EXAMPLES = APP_DIR / "examples"
 SCRIPT_SECONDS = 60
@@ -47,9 +47,9 @@ def test_tutorial_client_runs_on_a_fresh_install_and_again(live_server):
     assert "Employees (0):" in first
 
     # The account the script made is the admin (the defaults match the README's snippet).
-    token = login(base, "admin")["access_token"]  # live.PASSWORD is the examples' default too
+    token = tokens(base, "admin")["access_token"]  # live.PASSWORD is the examples' default too
     assert call("GET", f"{base}/me", token).json()["role"] == "admin"
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
 
     second = run_example("tutorial_client.py", base)
 

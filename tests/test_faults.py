@@ -25,29 +25,21 @@ import requests
 import sqlalchemy as sa
 
 from app import create_app
-from conftest import (
+from helpers import (
     DATABASES,
     POSTGRES_URL,
+    admin_token,
     app_settings,
     assert_ledger_matches_balances,
-    migrate_database,
-    sqlalchemy_url,
-)
-from live import (
-    JWT_SECRET,
-    STOP_SECONDS,
-    WORKERS,
-    LiveServer,
-    admin_token,
-    assert_json_error,
     balance,
     call,
     create_employee,
     file_pto,
-    hammer,
     ledger,
-    statuses,
+    migrate_database,
+    sqlalchemy_url,
 )
+from live import JWT_SECRET, STOP_SECONDS, WORKERS, LiveServer, assert_json_error, hammer, statuses
 from models import db
 from private_postgres import private_postgres, server_binaries
 
@@ -301,7 +293,7 @@ def test_postgres_restart_under_load_fails_only_while_it_is_down(postgres, postg
     server = gunicorn(postgres_database)
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, OPENING)
+    employee_id = create_employee(base, token, hours_balance=OPENING)["id"]
     calls = []  # (started, finished, response or exception), appended by the client threads
     stop = threading.Event()
 
@@ -370,7 +362,7 @@ def test_postgres_down_answers_503_and_serves_again_when_back(postgres, postgres
     server = gunicorn(postgres_database)
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
 
     postgres.stop()
 
@@ -416,8 +408,8 @@ def test_lock_held_too_long_answers_503_while_other_workers_serve(postgres, post
     server = gunicorn(postgres_database, DATABASE_LOCK_TIMEOUT_SECONDS="2")
     base = server.base_url
     token = admin_token(base)
-    blocked_id = create_employee(base, token, 40)
-    other_id = create_employee(base, token, 40)
+    blocked_id = create_employee(base, token, hours_balance=40)["id"]
+    other_id = create_employee(base, token, hours_balance=40)["id"]
     log_start = len(postgres.log())
     pto_for = {"employee_id": blocked_id, "hours": 8}
 
@@ -453,7 +445,7 @@ def test_statement_timeout_answers_503(postgres, postgres_database, gunicorn):
     server = gunicorn(postgres_database, workers=2, DATABASE_STATEMENT_TIMEOUT_SECONDS="1")
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
     log_start = len(postgres.log())
 
     with postgres_transaction(postgres_database, "LOCK TABLE employees IN ACCESS EXCLUSIVE MODE"):
@@ -476,7 +468,7 @@ def test_sqlite_busy_answers_503_then_succeeds(sqlite_database, gunicorn):
     server = gunicorn(sqlite_database, DATABASE_LOCK_TIMEOUT_SECONDS="1")
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
 
     with sqlite_write_lock(sqlite_database):
         writes = hammer(
@@ -503,7 +495,7 @@ def test_sigterm_lets_the_request_in_flight_finish(database, gunicorn):
     server = gunicorn(database, workers=2)
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
 
     with ThreadPoolExecutor(1) as pool:
         with hold_off_pto(database, employee_id):
@@ -536,7 +528,7 @@ def test_sigkill_before_commit_leaves_no_partial_write(postgres, postgres_databa
     server = gunicorn(postgres_database, workers=2)
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
     log_start = len(postgres.log())
 
     # POST /pto writes the entry, then the balance, then the ledger line, then commits: block the last write.
@@ -586,7 +578,7 @@ def test_sigkill_under_load_keeps_entries_ledger_and_balance_whole(database, gun
     server = gunicorn(database)
     base = server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, OPENING)
+    employee_id = create_employee(base, token, hours_balance=OPENING)["id"]
     results = []
     stop = threading.Event()
 

@@ -17,9 +17,9 @@ import pytest
 import requests
 import schemathesis
 
-from conftest import PASSWORD
-from live import JWT_SECRET, TIMEOUT, call, register
-from web.api import MAX_ID
+from helpers import PASSWORD, TIMEOUT, call, create_employee, link_user, register, request_pto
+from live import JWT_SECRET
+from models import MAX_ID
 
 pytestmark = pytest.mark.live
 
@@ -128,17 +128,11 @@ def seed_data(base):
     admin = Account(base, "admin")
     token = admin.tokens["access_token"]
     ids = [
-        call("POST", f"{base}/employees", token, json=body).json()["id"]
-        for body in (
-            {"name": "Dana Scully", "hours_balance": 80},
-            {"name": "Fox Mulder", "hours_balance": 40},
-            {"name": "Walter Skinner", "hours_balance": 120},
-        )
+        create_employee(base, token, name, hours)["id"]
+        for name, hours in (("Dana Scully", 80), ("Fox Mulder", 40), ("Walter Skinner", 120))
     ]
     call("PATCH", f"{base}/employees/{ids[1]}", token, json={"manager_id": ids[0]})
-    user = register(base, "employee")
-    linked = call("PATCH", f"{base}/users/{user['id']}", token, json={"employee_id": ids[1]})
-    assert linked.status_code == 200, linked.text
+    link_user(base, token, register(base, "employee")["id"], ids[1])
     employee = Account(base, "employee")
     for account, body in (
         (admin, {"employee_id": ids[0], "hours": 8, "start_date": "2026-12-24"}),
@@ -146,8 +140,7 @@ def seed_data(base):
         (employee, {"employee_id": ids[1], "hours": 4, "start_date": "2027-01-04"}),
         (employee, {"employee_id": ids[1], "hours": 2}),
     ):
-        filed = call("POST", f"{base}/pto", account.tokens["access_token"], json=body)
-        assert filed.status_code == 201, filed.text
+        request_pto(base, account.tokens["access_token"], **body)
     return admin, employee
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import create_employee, file_pto
+from helpers import create_employee, file_pto
 
 TODAY = datetime.now(UTC).date()  # as_of days are UTC days
 

@@ -11,22 +11,20 @@ from collections import Counter
 import pytest
 import requests
 
-from conftest import PASSWORD, assert_ledger_matches_balances
-from live import (
+from helpers import (
+    PASSWORD,
     TIMEOUT,
-    WORKERS,
     admin_token,
-    assert_json_error,
+    assert_ledger_matches_balances,
     balance,
     call,
     create_employee,
     file_pto,
-    hammer,
     ledger,
-    login,
     register,
-    statuses,
+    tokens,
 )
+from live import WORKERS, assert_json_error, hammer, statuses
 
 
 @pytest.mark.live
@@ -55,7 +53,7 @@ def test_simultaneous_pto_loses_no_hours(live_server, database_url):
     """200 simultaneous 1-hour entries on 1000 hours: all recorded, 800 left, one ledger line each."""
     base = live_server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 1000)
+    employee_id = create_employee(base, token, hours_balance=1000)["id"]
 
     responses = hammer(200, lambda _: file_pto(base, token, employee_id, 1))
 
@@ -75,7 +73,7 @@ def test_simultaneous_pto_never_overdraws(live_server, database_url):
     """40 simultaneous 1-hour entries on 10 hours: exactly 10 granted, 30 refused with 409, 0 left."""
     base = live_server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 10)
+    employee_id = create_employee(base, token, hours_balance=10)["id"]
 
     responses = hammer(40, lambda _: file_pto(base, token, employee_id, 1))
 
@@ -95,7 +93,7 @@ def test_simultaneous_cancellations_refund_once(live_server, database_url):
     """20 simultaneous DELETEs of one approved 8-hour entry: one 204, nineteen 409, one refund."""
     base = live_server.base_url
     token = admin_token(base)
-    employee_id = create_employee(base, token, 40)
+    employee_id = create_employee(base, token, hours_balance=40)["id"]
     response = file_pto(base, token, employee_id, 8)
     assert response.status_code == 201, response.text
     entry = response.json()
@@ -121,9 +119,9 @@ def test_logout_holds_on_every_worker_and_across_restarts(live_server):
     """After POST /logout the session's tokens get 401 from all three workers, and after a restart."""
     base = live_server.base_url
     register(base, "admin")
-    session = login(base, "admin")
+    session = tokens(base, "admin")
     access, refresh = session["access_token"], session["refresh_token"]
-    other_session = login(base, "admin")["access_token"]
+    other_session = tokens(base, "admin")["access_token"]
     assert call("GET", f"{base}/me", access).status_code == 200
     assert call("POST", f"{base}/refresh", refresh).status_code == 200
 
@@ -140,7 +138,7 @@ def test_logout_holds_on_every_worker_and_across_restarts(live_server):
     assert_json_error(call("GET", f"{base}/me", access), 401)
     assert_json_error(call("POST", f"{base}/refresh", refresh), 401)
     assert call("GET", f"{base}/me", other_session).status_code == 200
-    fresh = login(base, "admin")["access_token"]
+    fresh = tokens(base, "admin")["access_token"]
     assert call("GET", f"{base}/me", fresh).json()["username"] == "admin"
 
 
@@ -153,7 +151,7 @@ def test_simultaneous_first_registrations_make_one_admin(live_server):
 
     assert Counter(user["role"] for user in users) == {"admin": 1, "employee": 9}
     (admin,) = (user for user in users if user["role"] == "admin")
-    token = login(base, admin["username"])["access_token"]
+    token = tokens(base, admin["username"])["access_token"]
     assert call("GET", f"{base}/me", token).json()["role"] == "admin"
     listed = call("GET", f"{base}/users", token, params={"per_page": 100}).json()
     assert Counter(user["role"] for user in listed) == {"admin": 1, "employee": 9}

@@ -11,25 +11,24 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import assert_ledger_matches_balances
-from live import (
-    assert_json_error,
+from helpers import (
+    Person,
+    assert_ledger_matches_balances,
     call,
-    hammer,
+    decide,
+    file_pto,
+    get_employee,
+    get_entry,
+    hire,
+    hours_of,
     ledger,
     login,
     register,
-    statuses,
+    request_pto,
 )
+from live import assert_json_error, hammer, statuses
 
 DAY = "2031-07-14"
-
-
-@dataclass
-class Person:
-    user_id: int
-    token: str
-    employee_id: int | None = None
 
 
 @dataclass
@@ -42,78 +41,26 @@ class Team:
     outsider: Person | None
 
 
-def create_employee(base, token, name, hours_balance, manager_id=None):
-    body = {"name": name, "hours_balance": hours_balance, "manager_id": manager_id}
-    response = call("POST", f"{base}/employees", token, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def link_user(base, admin_token, user_id, role, employee_id):
-    body = {"role": role, "employee_id": employee_id}
-    response = call("PATCH", f"{base}/users/{user_id}", admin_token, json=body)
-    assert response.status_code == 200, response.text
-    assert (response.json()["role"], response.json()["employee_id"]) == (role, employee_id)
-
-
-def person(base, admin_token, username, role, employee_id):
-    """Register ``username``, link them to ``employee_id`` with ``role``, and log them in."""
-    user_id = register(base, username)["id"]
-    link_user(base, admin_token, user_id, role, employee_id)
-    return Person(user_id, login(base, username)["access_token"], employee_id)
-
-
 def build_team(base, employee_hours=40, with_outsider=False):
     """Set up the people of a small company through the API, as an admin would."""
     admin_user = register(base, "admin")
     assert admin_user["role"] == "admin"
-    admin = Person(admin_user["id"], login(base, "admin")["access_token"])
-    manager_employee = create_employee(base, admin.token, "Walter Skinner", 80)
-    report = create_employee(base, admin.token, "Dana Scully", employee_hours, manager_employee)
-    manager = person(base, admin.token, "skinner", "manager", manager_employee)
-    employee = person(base, admin.token, "scully", "employee", report)
-    outsider = None
-    if with_outsider:
-        outsider_employee = create_employee(base, admin.token, "Alex Krycek", 40)
-        outsider = person(base, admin.token, "krycek", "employee", outsider_employee)
+    admin = Person(login(base, "admin"), admin_user["id"], None)
+    manager = hire(base, admin, "skinner", role="manager", hours_balance=80, name="Walter Skinner")
+    employee = hire(base, admin, "scully", hours_balance=employee_hours, manager=manager, name="Dana Scully")
+    outsider = hire(base, admin, "krycek", name="Alex Krycek") if with_outsider else None
     return Team(admin, manager, employee, outsider)
 
 
-def file_pto(base, who, hours, **fields):
+def file_own(base, who, hours, **fields):
     """``who`` files PTO for their own employee record."""
-    body = {"employee_id": who.employee_id, "hours": hours, **fields}
-    return call("POST", f"{base}/pto", who.token, json=body)
+    return file_pto(base, who, who.employee_id, hours, **fields)
 
 
 def file_pending(base, who, hours, **fields):
-    response = file_pto(base, who, hours, **fields)
-    assert response.status_code == 201, response.text
-    entry = response.json()
+    entry = request_pto(base, who, who.employee_id, hours, **fields)
     assert entry["status"] == "pending", entry
     return entry
-
-
-def decide(base, who, entry_id, action, **body):
-    """POST /pto/<id>/<action> (approve, deny or cancel) as ``who``."""
-    return call("POST", f"{base}/pto/{entry_id}/{action}", who.token, json=body)
-
-
-def employee_json(base, token, employee_id):
-    response = call("GET", f"{base}/employees/{employee_id}", token)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def hours_of(base, token, employee_id):
-    """(hours_balance, pending_hours, available_hours) as the API shows them."""
-    employee = employee_json(base, token, employee_id)
-    return employee["hours_balance"], employee["pending_hours"], employee["available_hours"]
-
-
-def entry_json(base, token, entry_id):
-    response = call("GET", f"{base}/pto/{entry_id}", token)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def entry_lines(base, token, employee_id, entry_id):
@@ -188,7 +135,7 @@ def test_employee_manager_and_admin_do_a_days_work(live_server, database_url):
             ("see foreign entry", call("GET", f"{base}/pto/{foreign['id']}", employee.token), 404),
             ("cancel foreign entry", decide(base, employee, foreign["id"], "cancel"), 404),
             ("delete foreign entry", call("DELETE", f"{base}/pto/{foreign['id']}", employee.token), 404),
-            ("file for outsider", file_pto(base, Person(0, employee.token, outsider.employee_id), 1), 404),
+            ("file for outsider", file_pto(base, employee, outsider.employee_id, 1), 404),
             (
                 "PUT own balance",
                 call("PUT", f"{base}/employees/{me}", employee.token, json={"hours_balance": 999}),
@@ -244,7 +191,7 @@ def test_employee_manager_and_admin_do_a_days_work(live_server, database_url):
         (vacation["id"], "approved", "Enjoy"),
         (errand["id"], "denied", "Busy week"),
     ):
-        entry = entry_json(base, employee.token, entry_id)
+        entry = get_entry(base, employee.token, entry_id)
         assert (entry["status"], entry["decided_by"], entry["decision_note"]) == (
             status,
             manager.user_id,
@@ -289,7 +236,7 @@ def test_employee_manager_and_admin_do_a_days_work(live_server, database_url):
     ]
     assert_json_error(decide(base, employee, vacation["id"], "cancel"), 409)
     # History is never deleted: both entries are still there with their final status.
-    entries = employee_json(base, employee.token, me)["pto_entries"]
+    entries = get_employee(base, employee.token, me)["pto_entries"]
     assert [(row["id"], row["status"]) for row in entries] == [
         (vacation["id"], "cancelled"),
         (errand["id"], "denied"),
@@ -331,7 +278,7 @@ def test_simultaneous_decisions_move_hours_once(live_server, database_url):
             if response.status_code == 409:
                 assert_json_error(response, 409)
         ((action, winner, response),) = [result for result in results if result[2].status_code == 200]
-        final = entry_json(base, team.admin.token, entry["id"])
+        final = get_entry(base, team.admin.token, entry["id"])
         expected_status = "approved" if action == "approve" else "denied"
         assert (final["status"], final["decided_by"]) == (expected_status, winner.user_id)
         assert final["decision_note"] == response.json()["decision_note"]
@@ -365,7 +312,7 @@ def test_simultaneous_decisions_move_hours_once(live_server, database_url):
         # entry after the approval had committed: a later, legal approved → cancelled, with a refund.
         assert won in ({"approve": 1}, {"cancel": 1}, {"approve": 1, "cancel": 1}), won
         outcomes[tuple(sorted(won))] += 1
-        final = entry_json(base, team.admin.token, entry["id"])
+        final = get_entry(base, team.admin.token, entry["id"])
         lines = entry_lines(base, team.admin.token, me, entry["id"])
         if won == {"approve": 1}:
             expected_balance -= 8
@@ -391,7 +338,7 @@ def test_simultaneous_requests_never_promise_more_than_available(live_server, da
     me = team.employee.employee_id
 
     for round_ in range(3):
-        responses = hammer(30, lambda _: file_pto(base, team.employee, 1))
+        responses = hammer(30, lambda _: file_own(base, team.employee, 1))
 
         assert statuses(responses) == {201: 10, 409: 20}, f"round {round_}"
         for response in responses:
@@ -400,7 +347,7 @@ def test_simultaneous_requests_never_promise_more_than_available(live_server, da
             else:
                 assert_json_error(response, 409)
         assert hours_of(base, team.employee.token, me) == (10, 10, 0)
-        entries = employee_json(base, team.admin.token, me)["pto_entries"]
+        entries = get_employee(base, team.admin.token, me)["pto_entries"]
         assert Counter(entry["status"] for entry in entries) == Counter(pending=10, denied=10 * round_)
 
         for response in responses:
@@ -421,7 +368,7 @@ def test_simultaneous_requests_for_one_day_file_one(live_server, database_url):
     team = build_team(base, employee_hours=40)
     me = team.employee.employee_id
 
-    responses = hammer(10, lambda i: file_pto(base, team.employee, 1, start_date=DAY, note=f"try {i}"))
+    responses = hammer(10, lambda i: file_own(base, team.employee, 1, start_date=DAY, note=f"try {i}"))
 
     assert statuses(responses) == {201: 1, 409: 9}
     (filed,) = [response.json() for response in responses if response.status_code == 201]
@@ -430,7 +377,7 @@ def test_simultaneous_requests_for_one_day_file_one(live_server, database_url):
             assert_json_error(response, 409)
             assert f"PTO entry {filed['id']} " in response.json()["message"], response.json()
     assert hours_of(base, team.employee.token, me) == (40, 1, 39)
-    entries = employee_json(base, team.admin.token, me)["pto_entries"]
+    entries = get_employee(base, team.admin.token, me)["pto_entries"]
     assert [(entry["id"], entry["start_date"], entry["status"]) for entry in entries] == [
         (filed["id"], DAY, "pending")
     ]

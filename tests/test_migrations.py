@@ -36,7 +36,7 @@ def test_migrations_run_without_the_request_statement_timeout(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("statement_timeout is PostgreSQL's")
     from app import create_app
-    from conftest import app_settings
+    from helpers import app_settings
 
     # 1 ms: under it neither the DDL nor the driver's own first queries on a new connection finish.
     app = create_app(app_settings(database_url, DATABASE_STATEMENT_TIMEOUT_SECONDS=0.001))

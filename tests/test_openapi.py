@@ -1,8 +1,12 @@
 """The OpenAPI document exists from the start and lists every route."""
 
+import json
 import re
+from pathlib import Path
 
 from openapi_spec_validator import validate
+
+SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
 
 
 def test_openapi_document_lists_every_route(app, client):
@@ -64,3 +68,13 @@ def test_every_operation_names_its_error_statuses_with_the_error_schema(client):
 
 def test_the_document_names_the_server_clients_should_call(client):
     assert client.get("/openapi.json").json["servers"] == [{"url": "http://127.0.0.1:5000"}]
+
+
+def test_the_document_changes_only_on_purpose(client):
+    """Clients are generated from this document: a change to it must be deliberate and reviewed.
+
+    After changing the API on purpose, refresh the snapshot with `make openapi-snapshot` and commit it.
+    """
+    snapshot = json.loads(SNAPSHOT.read_text())
+
+    assert client.get("/openapi.json").json == snapshot, "the OpenAPI document differs from its snapshot"

@@ -3,12 +3,12 @@
 The company: Mia manages Eli; Ona reports to nobody. The user ``mia`` (role manager) is Mia,
 ``eli`` and ``ona`` (role employee) are Eli and Ona, ``nobody`` registered but was never linked
 to an employee, and ``admin`` (the first user) is HR. Every employee starts with 100 hours and
-has one pending and one approved 8-hour entry, so every route has a target.
+has one pending and one approved 8-hour entry, so every route has a target (helpers.company).
 
 Reading a row: what each caller gets for that request. What a caller may not see does not exist
 for them (404, like an unknown id); what they see but may not change is a 403; admin-only routes
-are a 403 for every non-admin whatever the id. Each case runs in its own database, so one
-caller's success never changes what another caller gets.
+are a 403 for every non-admin whatever the id. Each case runs on its own copy of the company's
+database, built once per database kind, so one caller's success never changes what another gets.
 """
 
 import re
@@ -17,7 +17,19 @@ from collections import Counter
 import pytest
 
 from app import create_app
-from conftest import PASSWORD, app_settings, create_employee, file_pto, register_and_login
+from helpers import (
+    DATABASES,
+    PASSWORD,
+    SavedDatabase,
+    app_settings,
+    bearer,
+    build_company,
+    create_employee,
+    dispose,
+    file_pto,
+    register_and_login,
+    tokens,
+)
 
 CALLERS = ("anonymous", "nobody", "eli", "mia", "admin")
 UNKNOWN_ID = 99_999
@@ -175,44 +187,30 @@ def ok(response, status=200):
     return response.json
 
 
+@pytest.fixture(scope="module", params=DATABASES)
+def company_database(request, tmp_path_factory, new_database):
+    """The company, built through the API once per database kind: (its saved database, the company)."""
+    directory = tmp_path_factory.mktemp("company")
+    url = new_database(request.param, directory)
+    app = create_app(app_settings(url))
+    built = build_company(app.test_client())
+    dispose(app)
+    saved = SavedDatabase.save(url, "permission_company", directory)
+    yield saved, built
+    saved.drop()
+
+
 @pytest.fixture
-def company(client):
-    """The company of the module docstring, built through the API; its callers' headers and ids."""
-    admin = register_and_login(client, "admin")
-    mia = create_employee(client, admin, "Mia", 100)
-    reports_to_mia = {"name": "Eli", "hours_balance": 100, "manager_id": mia["id"]}
-    eli = ok(client.post("/employees", json=reports_to_mia, headers=admin), 201)
-    ona = create_employee(client, admin, "Ona", 100)
+def database_url(company_database, tmp_path):
+    """A private copy of the company's database for each case."""
+    return company_database[0].copy_to(tmp_path)
 
-    headers = {"anonymous": {}, "admin": admin}
-    for username in ("mia", "eli", "ona", "nobody"):
-        headers[username] = register_and_login(client, username)
-    user_ids = {user["username"]: user["id"] for user in ok(client.get("/users", headers=admin))}
-    links = {
-        "mia": {"role": "manager", "employee_id": mia["id"]},
-        "eli": {"employee_id": eli["id"]},
-        "ona": {"employee_id": ona["id"]},
-    }
-    for username, changes in links.items():
-        ok(client.patch(f"/users/{user_ids[username]}", json=changes, headers=admin))
 
-    ids = {"Mia": mia["id"], "Eli": eli["id"], "Ona": ona["id"], "unknown": UNKNOWN_ID}
-    ids |= {f"{name}'s account": user_ids[name] for name in ("eli", "ona")}
-    filed = {
-        "Eli's pending": ("eli", "Eli"),
-        "Eli's approved": ("mia", "Eli"),  # undated, so it may have started: only Mia or an admin cancels it
-        "Eli's upcoming approved": ("mia", "Eli"),
-        "Mia's pending": ("mia", "Mia"),
-        "Mia's approved": ("admin", "Mia"),
-        "Ona's pending": ("ona", "Ona"),
-        "Ona's approved": ("admin", "Ona"),
-    }
-    for entry, (filer, employee) in filed.items():
-        dates = {"start_date": "2099-01-05"} if "upcoming" in entry else {}
-        response = ok(file_pto(client, headers[filer], ids[employee], 8, **dates), 201)
-        assert entry.endswith(response["status"]), (entry, response)
-        ids[entry] = response["id"]
-    return {"headers": headers, "ids": ids}
+@pytest.fixture
+def company(company_database, client):
+    """The company's callers' headers and the ids of its records (and an id nobody has)."""
+    built = company_database[1]
+    return {"headers": built["headers"], "ids": {**built["ids"], "unknown": UNKNOWN_ID}}
 
 
 def company_state(client, admin):
@@ -224,8 +222,7 @@ def company_state(client, admin):
 
 def bearer_refresh_token(client, username):
     """Headers carrying a fresh refresh token of ``username`` (what /refresh takes)."""
-    tokens = ok(client.post("/login", json={"username": username, "password": PASSWORD}))
-    return {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    return bearer(tokens(client, username)["refresh_token"])
 
 
 @pytest.mark.parametrize(("method", "rule", "target", "caller", "expected"), list(matrix_cases()))

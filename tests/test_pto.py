@@ -1,16 +1,9 @@
-"""PTO entries: recording takes hours, cancelling refunds them once, and bad requests change nothing."""
+"""PTO entries: recording takes hours, cancelling refunds them once, bad requests change nothing, and
+lists filter what the caller sees."""
 
 import pytest
 
-from conftest import create_employee, file_pto
-
-
-def balance(client, headers, employee_id):
-    return client.get(f"/employees/{employee_id}", headers=headers).json["hours_balance"]
-
-
-def ledger_kinds(client, headers, employee_id):
-    return [line["kind"] for line in client.get(f"/employees/{employee_id}/ledger", headers=headers).json]
+from helpers import balance, create_employee, file_pto, hire, ledger_kinds, request_pto
 
 
 def test_recording_pto_takes_the_hours(client, admin):
@@ -201,3 +194,42 @@ def test_list_filters(client, admin):
 )
 def test_bad_filters_are_422(client, admin, query):
     assert client.get(f"/pto?{query}", headers=admin).status_code == 422
+
+
+# Filters
+
+
+def test_pending_is_a_managers_approval_queue(client, admin, manager, report):
+    colleague = hire(client, admin, "doggett", manager=manager)
+    outsider = hire(client, admin, "skinner")
+    file_pto(client, admin, report.employee_id, 4)  # approved at once
+    queue = [
+        request_pto(client, report, report.employee_id, 8)["id"],
+        request_pto(client, colleague, colleague.employee_id, 8)["id"],
+        request_pto(client, manager, manager.employee_id, 8)["id"],
+    ]
+    request_pto(client, outsider, outsider.employee_id, 8)
+
+    response = client.get("/pto?status=pending", headers=manager.headers)
+
+    assert response.status_code == 200
+    assert [e["id"] for e in response.json] == queue
+    assert response.headers["X-Total-Count"] == "3"
+
+
+def test_an_employee_sees_only_their_own_pending_requests(client, admin, manager, report):
+    own = request_pto(client, report, report.employee_id, 8)
+    request_pto(client, manager, manager.employee_id, 8)
+
+    response = client.get("/pto?status=pending", headers=report.headers)
+
+    assert [e["id"] for e in response.json] == [own["id"]]
+
+
+def test_the_type_filter_picks_one_kind_of_leave(client, manager, report):
+    request_pto(client, report, report.employee_id, 8, type="vacation")
+    sick = request_pto(client, report, report.employee_id, 8, type="sick")
+
+    response = client.get("/pto?type=sick", headers=manager.headers)
+
+    assert [e["id"] for e in response.json] == [sick["id"]]

@@ -12,9 +12,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-import live
 from app import create_app
-from conftest import PASSWORD, app_settings, register_and_login
+from helpers import PASSWORD, TIMEOUT, app_settings, bearer, call, register, register_and_login, tokens
+from live import JWT_SECRET
 from models import db
 
 REQUEST_FIELDS = {
@@ -44,10 +44,6 @@ def json_lines(text):
 
 def request_lines(lines):
     return [line for line in lines if line["event"] == "request"]
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 @contextmanager
@@ -226,16 +222,16 @@ def test_no_password_token_hash_or_secret_reaches_the_logs(app, client, capsys, 
 @pytest.mark.live
 def test_gunicorn_writes_json_request_lines_and_no_secrets(live_server, database_url):
     base = live_server.base_url
-    live.register(base, "hr.lead")
-    tokens = live.login(base, "hr.lead")
-    me_headers = {**bearer(tokens["access_token"]), "X-Request-ID": HEROKU_REQUEST_ID}
-    me = requests.get(f"{base}/me", headers=me_headers, timeout=live.TIMEOUT)
-    live.call("POST", f"{base}/login", json={"username": "hr.lead", "password": WRONG_PASSWORD})
+    register(base, "hr.lead")
+    session = tokens(base, "hr.lead")
+    me_headers = {**bearer(session["access_token"]), "X-Request-ID": HEROKU_REQUEST_ID}
+    me = requests.get(f"{base}/me", headers=me_headers, timeout=TIMEOUT)
+    call("POST", f"{base}/login", json={"username": "hr.lead", "password": WRONG_PASSWORD})
     change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
-    live.call("POST", f"{base}/me/password", tokens["access_token"], json=change)
+    call("POST", f"{base}/me/password", session["access_token"], json=change)
     with new_users_rejected(database_url):
         body = {"username": "someone", "password": REJECTED_PASSWORD}
-        crashed = requests.post(f"{base}/register", json=body, timeout=live.TIMEOUT)
+        crashed = requests.post(f"{base}/register", json=body, timeout=TIMEOUT)
 
     lines = wait_for_request_line(live_server, crashed.headers["X-Request-ID"])
     output = live_server.error_log()
@@ -246,8 +242,8 @@ def test_gunicorn_writes_json_request_lines_and_no_secrets(live_server, database
     assert me_line["remote_addr"] == "127.0.0.1"
     (error,) = (line for line in lines if line.get("exc_type"))
     assert error["request_id"] == crashed.headers["X-Request-ID"]
-    secrets = [PASSWORD, WRONG_PASSWORD, NEW_PASSWORD, REJECTED_PASSWORD, live.JWT_SECRET]
-    secrets += [tokens["access_token"], tokens["refresh_token"]]
+    secrets = [PASSWORD, WRONG_PASSWORD, NEW_PASSWORD, REJECTED_PASSWORD, JWT_SECRET]
+    secrets += [session["access_token"], session["refresh_token"]]
     assert [secret for secret in secrets if secret in output] == []
     assert PASSWORD_HASH.search(output) is None
 

@@ -10,22 +10,21 @@ import uuid
 import pytest
 import redis
 
-from conftest import POSTGRES_URL, SKIPPED_POSTGRES, assert_ledger_matches_balances, fresh_postgres
-from live import (
-    JWT_SECRET,
-    LiveServer,
+from helpers import (
+    POSTGRES_URL,
+    SKIPPED_POSTGRES,
     admin_token,
-    assert_json_error,
+    assert_ledger_matches_balances,
     balance,
     call,
     create_employee,
     file_pto,
-    hammer,
+    fresh_postgres,
     ledger,
-    login,
     register,
-    statuses,
+    tokens,
 )
+from live import JWT_SECRET, LiveServer, assert_json_error, hammer, statuses
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADDRESS_LIMIT = 12
@@ -78,13 +77,13 @@ def wrong_login(base, username):
 def test_a_session_logged_out_on_one_instance_is_rejected_by_the_other(instances):
     a, b = instances
     admin_token(a)
-    tokens = login(a, "admin")
-    assert call("GET", f"{b}/me", tokens["access_token"]).status_code == 200
+    session = tokens(a, "admin")
+    assert call("GET", f"{b}/me", session["access_token"]).status_code == 200
 
-    assert call("POST", f"{a}/logout", tokens["access_token"]).status_code == 200
+    assert call("POST", f"{a}/logout", session["access_token"]).status_code == 200
 
-    assert_json_error(call("GET", f"{b}/me", tokens["access_token"]), 401)
-    assert_json_error(call("POST", f"{b}/refresh", tokens["refresh_token"]), 401)
+    assert_json_error(call("GET", f"{b}/me", session["access_token"]), 401)
+    assert_json_error(call("POST", f"{b}/refresh", session["refresh_token"]), 401)
 
 
 def test_the_account_throttle_counts_across_instances(instances):
@@ -126,7 +125,7 @@ def test_simultaneous_pto_split_across_instances_loses_nothing(instances):
     """200 simultaneous 1-hour entries on 1000 hours, half on each instance: 800 left, one line each."""
     a, b = instances
     token = admin_token(a)
-    employee_id = create_employee(a, token, 1000)
+    employee_id = create_employee(a, token, hours_balance=1000)["id"]
 
     responses = hammer(200, lambda i: file_pto((a, b)[i % 2], token, employee_id, 1))
 

@@ -1,25 +1,26 @@
-"""Response shapes: the fast dump of schemas.OutSchema answers exactly what marshmallow's own would."""
+"""Response shapes: the fast dump of OutSchema answers exactly what marshmallow's own would."""
 
 import pytest
-from marshmallow import Schema, fields, missing
+from marshmallow import Schema, fields, missing, validate
 
-from conftest import create_employee, file_pto, register_and_login
-from schemas import fields as schemas
+from helpers import file_pto, hire, request_pto
+from models import Employee, LedgerLine, PtoEntry, User
+from schemas import auth as auth_schemas
+from schemas import employees as employee_schemas
+from schemas import pto as pto_schemas
+from schemas import users as user_schemas
+from schemas.fields import OutSchema
+from schemas.health import HealthOut
 
 
 @pytest.fixture
 def records(client, admin):
     """An employee with an entry in every state and a ledger, and their own user account."""
-    employee_id = create_employee(client, admin, "Fox Mulder", 80)["id"]
-    user = register_and_login(client, "fox")
-    user_id = client.get("/me", headers=user).json["id"]
-    linked = client.patch(f"/users/{user_id}", json={"employee_id": employee_id}, headers=admin)
-    assert linked.status_code == 200, linked.json
+    fox = hire(client, admin, "fox", hours_balance=80, name="Fox Mulder")
+    employee_id, user, user_id = fox.employee_id, fox.headers, fox.user_id
 
     def filed(headers, hours, **fields):
-        response = file_pto(client, headers, employee_id, hours, **fields)
-        assert response.status_code == 201, response.json
-        return response.json["id"]
+        return request_pto(client, headers, employee_id, hours, **fields)["id"]
 
     cancelled = filed(admin, 1.25, start_date="2031-03-02", note="Dentist")
     filed(admin, 1)  # approved, undated
@@ -49,7 +50,7 @@ def test_every_response_is_what_marshmallow_would_dump(client, admin, records, m
     ]
     fast = [client.get(path, headers=headers).json for path, headers in reads]
 
-    monkeypatch.setattr(schemas.OutSchema, "_serialize", Schema._serialize)
+    monkeypatch.setattr(OutSchema, "_serialize", Schema._serialize)
     general = [client.get(path, headers=headers).json for path, headers in reads]
 
     assert fast == general
@@ -65,21 +66,21 @@ def test_a_written_entry_is_answered_as_marshmallow_would_show_it(client, admin,
     approved = client.post(f"/pto/{records['entry_id']}/approve", json={"note": "Fine"}, headers=admin)
     assert (filed.status_code, approved.status_code) == (201, 200)
 
-    monkeypatch.setattr(schemas.OutSchema, "_serialize", Schema._serialize)
+    monkeypatch.setattr(OutSchema, "_serialize", Schema._serialize)
 
     assert filed.json == client.get(f"/pto/{filed.json['id']}", headers=admin).json
     assert approved.json == client.get(f"/pto/{records['entry_id']}", headers=admin).json
 
 
 def test_a_mapping_is_dumped_by_key():
-    assert schemas.HealthOut().dump({"status": "ok", "database": "ok"}) == {"status": "ok", "database": "ok"}
+    assert HealthOut().dump({"status": "ok", "database": "ok"}) == {"status": "ok", "database": "ok"}
 
 
 def test_an_object_without_a_field_leaves_it_out_as_marshmallow_does():
     class Partial:
         status = "ok"
 
-    assert schemas.HealthOut().dump(Partial()) == {"status": "ok"}
+    assert HealthOut().dump(Partial()) == {"status": "ok"}
 
 
 def test_an_indexable_object_is_read_by_key_as_marshmallow_reads_it():
@@ -89,7 +90,7 @@ def test_an_indexable_object_is_read_by_key_as_marshmallow_reads_it():
         def __getitem__(self, key):
             return "item"
 
-    assert schemas.HealthOut().dump(Indexable()) == {"status": "item", "database": "item"}
+    assert HealthOut().dump(Indexable()) == {"status": "item", "database": "item"}
 
 
 def test_a_field_with_its_own_lookup_keeps_it():
@@ -97,10 +98,51 @@ def test_a_field_with_its_own_lookup_keeps_it():
         def get_value(self, obj, attr, accessor=None, default=missing):
             return super().get_value(obj, attr, accessor, default).upper()
 
-    class Shouted(schemas.OutSchema):
+    class Shouted(OutSchema):
         status = Upper()
 
     class Health:
         status = "ok"
 
     assert Shouted().dump(Health()) == {"status": "OK"}
+
+
+# Every length-limited text field of a request, and the column that stores it (None: never stored
+# as given, e.g. passwords, which are hashed).
+STORED_TEXT = {
+    ("RegisterIn", "username"): User.username,
+    ("RegisterIn", "password"): None,
+    ("LoginIn", "username"): None,
+    ("LoginIn", "password"): None,
+    ("PasswordChangeIn", "current_password"): None,
+    ("PasswordChangeIn", "new_password"): None,
+    ("EmployeeIn", "name"): Employee.name,
+    ("EmployeePatchIn", "name"): Employee.name,
+    ("BalanceIn", "reason"): LedgerLine.reason,
+    ("EmployeePatchIn", "reason"): LedgerLine.reason,
+    ("PtoIn", "note"): PtoEntry.note,
+    ("NoteIn", "note"): PtoEntry.decision_note,
+}
+
+
+def request_text_fields():
+    """(schema name, field name, longest length allowed) of every text field of every request schema."""
+    for module in (auth_schemas, employee_schemas, pto_schemas, user_schemas):
+        for schema in vars(module).values():
+            if isinstance(schema, type) and issubclass(schema, Schema) and not issubclass(schema, OutSchema):
+                for name, field in schema._declared_fields.items():
+                    lengths = [rule.max for rule in field.validators if isinstance(rule, validate.Length)]
+                    if isinstance(field, fields.String) and lengths:
+                        yield schema.__name__, name, lengths[0]
+
+
+def test_every_text_field_is_as_long_as_its_column_allows():
+    found = {(schema, name): longest for schema, name, longest in request_text_fields()}
+
+    assert found.keys() == STORED_TEXT.keys(), "name the column of each new text field in STORED_TEXT"
+    for key, column in STORED_TEXT.items():
+        if column is not None:
+            assert found[key] == column.type.length, (
+                f"{key} allows {found[key]}, {column} holds {column.type.length}"
+            )
+    assert PtoEntry.cancellation_note.type.length == PtoEntry.decision_note.type.length

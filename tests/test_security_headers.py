@@ -5,16 +5,16 @@ import re
 import pytest
 
 from app import create_app
-from conftest import PASSWORD, app_settings, register_and_login
-from domain import login_guard as throttle
+from helpers import PASSWORD, app_settings, register_and_login
 from models import db
 from web import docs
+from web.rate_limits import limiter
 
 HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 HSTS = "Strict-Transport-Security"
 
 
-@throttle.limiter.limit("1 per day")
+@limiter.limit("1 per day")
 def limited():
     """A route Flask-Limiter guards, so that a test can be answered 429."""
     return {"message": "ok"}

@@ -1,7 +1,8 @@
 """No pinned dependency has a known vulnerability (pip-audit over requirements.txt and requirements-dev.txt).
 
 Network test: pip-audit resolves the pins from PyPI and asks PyPI's advisory data about each
-package (~20 s). Select it with ``-k supply_chain``, leave it out with ``-k "not supply_chain"``.
+package (~20 s). The default run leaves it out (``-m 'not network'`` in pyproject.toml); `make audit`
+(``pytest -m network``) runs it, and so does GitLab CI's ``audit`` job.
 When no vulnerability service answers, the test is SKIPPED, saying how many pins went unaudited:
 an audit that could not look is never reported as a pass.
 """

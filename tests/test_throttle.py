@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from conftest import PASSWORD, app_settings, login, register_and_login
+from helpers import PASSWORD, app_settings, login, register_and_login
 from models import db
 
 ADDRESS_LIMIT = 8
@@ -33,7 +33,8 @@ def attempt(client, username, password="wrong password", address="127.0.0.1", he
     return client.post("/login", json=body, environ_base={"REMOTE_ADDR": address}, headers=headers)
 
 
-def register(client, username, address="127.0.0.1"):
+def register_from(client, username, address="127.0.0.1"):
+    """POST /register from the client address ``address``."""
     body = {"username": username, "password": PASSWORD}
     return client.post("/register", json=body, environ_base={"REMOTE_ADDR": address})
 
@@ -47,7 +48,7 @@ def assert_throttled(response, window_seconds=15 * 60, at_least=1):
 
 
 def test_an_account_locks_after_five_failures_even_for_the_right_password(client):
-    register(client, "alice")
+    register_from(client, "alice")
 
     failures = [attempt(client, "alice").status_code for _ in range(5)]
     locked = attempt(client, "alice", PASSWORD)
@@ -58,8 +59,8 @@ def test_an_account_locks_after_five_failures_even_for_the_right_password(client
 
 
 def test_other_accounts_still_log_in_while_one_is_locked(client):
-    register(client, "alice")
-    register(client, "bob")
+    register_from(client, "alice")
+    register_from(client, "bob")
     for _ in range(6):
         attempt(client, "alice")
 
@@ -68,7 +69,7 @@ def test_other_accounts_still_log_in_while_one_is_locked(client):
 
 def test_unknown_usernames_are_throttled_like_real_ones(client):
     """The throttle must not tell an attacker which usernames exist."""
-    register(client, "alice")
+    register_from(client, "alice")
 
     for username, address in (("alice", "203.0.113.1"), ("nobody", "203.0.113.2")):
         statuses = [attempt(client, username, address=address).status_code for _ in range(6)]
@@ -76,7 +77,7 @@ def test_unknown_usernames_are_throttled_like_real_ones(client):
 
 
 def test_usernames_are_counted_whatever_their_case(client):
-    register(client, "alice")
+    register_from(client, "alice")
 
     statuses = [attempt(client, name).status_code for name in ("alice", "ALICE", "Alice", "aLiCe", "alicE")]
 
@@ -85,7 +86,7 @@ def test_usernames_are_counted_whatever_their_case(client):
 
 
 def test_a_successful_login_forgives_earlier_failures(client):
-    register(client, "alice")
+    register_from(client, "alice")
     for _ in range(4):
         attempt(client, "alice")
 
@@ -94,7 +95,7 @@ def test_a_successful_login_forgives_earlier_failures(client):
 
 
 def test_the_lock_lifts_when_its_window_ends(app, client):
-    register(client, "alice")
+    register_from(client, "alice")
     for _ in range(6):
         attempt(client, "alice")
     move_window_back(app, minutes=16)  # 15 minutes pass
@@ -126,7 +127,7 @@ def test_wrong_current_passwords_lock_the_account_too(client):
 
 def test_failed_logins_from_one_address_are_limited(client):
     """Spraying one guess at many accounts from one address hits the per-address limit."""
-    register(client, "alice")
+    register_from(client, "alice")
 
     sprayed = [attempt(client, f"user{i}", address="203.0.113.7").status_code for i in range(ADDRESS_LIMIT)]
     blocked = attempt(client, "alice", PASSWORD, address="203.0.113.7")
@@ -140,7 +141,7 @@ def test_failed_logins_from_one_address_are_limited(client):
 
 def test_successful_logins_never_count_against_an_address(client):
     """An office behind one address logs everyone in, however many times."""
-    register(client, "alice")
+    register_from(client, "alice")
 
     statuses = {attempt(client, "alice", PASSWORD).status_code for _ in range(3 * ADDRESS_LIMIT)}
 
@@ -149,7 +150,7 @@ def test_successful_logins_never_count_against_an_address(client):
 
 def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(client):
     """Without TRUSTED_PROXY_HOPS, a client cannot dodge the limit by forging X-Forwarded-For."""
-    register(client, "alice")
+    register_from(client, "alice")
 
     for i in range(ADDRESS_LIMIT):
         attempt(client, f"user{i}", headers={"X-Forwarded-For": f"192.0.2.{i}"})
@@ -163,7 +164,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(database_
         app_settings(database_url, TRUSTED_PROXY_HOPS=1, RATELIMIT_LOGIN=f"{ADDRESS_LIMIT} per 15 minutes")
     )
     client = app.test_client()
-    register(client, "alice")
+    register_from(client, "alice")
     router = "10.1.2.3"  # every request reaches the app from the router's address
 
     for i in range(ADDRESS_LIMIT):
@@ -184,15 +185,15 @@ def test_registrations_are_limited_per_address(client):
         for _ in range(5)
     ]
 
-    created = [register(client, f"new{i}", address="203.0.113.9").status_code for i in range(2)]
-    taken = register(client, "new0", address="203.0.113.9")
-    blocked = register(client, "new9", address="203.0.113.9")
+    created = [register_from(client, f"new{i}", address="203.0.113.9").status_code for i in range(2)]
+    taken = register_from(client, "new0", address="203.0.113.9")
+    blocked = register_from(client, "new9", address="203.0.113.9")
 
     assert {response.status_code for response in refused} == {422}
     assert created == [201, 201]
     assert taken.status_code == 409
     assert_throttled(blocked, window_seconds=60 * 60)
-    assert register(client, "new9", address="198.51.100.2").status_code == 201
+    assert register_from(client, "new9", address="198.51.100.2").status_code == 201
 
 
 def test_the_openapi_document_lists_429_where_attempts_are_throttled(client):
