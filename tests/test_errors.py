@@ -3,7 +3,8 @@
 import pytest
 
 from app import create_app
-from helpers import app_settings, create_employee
+from helpers import PASSWORD, app_settings, create_employee, hire, request_pto
+from models import NAME_LENGTH, NOTE_LENGTH, REASON_LENGTH, USERNAME_LENGTH
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
 
@@ -159,3 +160,38 @@ def test_an_out_of_range_id_is_404_for_every_method(client, admin, method):
     response = getattr(client, method)("/employees/2147483648", json={}, headers=admin)
 
     assert_error_shape(response, 404)
+
+
+# Each stored text field: its column's size, and the request that sends it (paths name the ids of
+# the test's records). A value of exactly the column's size is stored; one more is a 422 (PostgreSQL
+# would refuse it with an error, SQLite would quietly keep it).
+STORED_TEXT = {  # field: (column size, method, path, the body's other fields, the field's key)
+    "username": (USERNAME_LENGTH, "POST", "/register", {"password": PASSWORD}, "username"),
+    "name": (NAME_LENGTH, "POST", "/employees", {}, "name"),
+    "reason": (REASON_LENGTH, "PUT", "/employees/{employee}", {"hours_balance": 50}, "reason"),
+    "note": (NOTE_LENGTH, "POST", "/pto", {"employee_id": "employee", "hours": 1}, "note"),
+    "decision note": (NOTE_LENGTH, "POST", "/pto/{pending}/deny", {}, "note"),
+    "cancellation note": (NOTE_LENGTH, "POST", "/pto/{approved}/cancel", {}, "note"),
+}
+
+
+@pytest.mark.parametrize("field", STORED_TEXT)
+@pytest.mark.parametrize("extra", [0, 1])
+def test_text_as_long_as_its_column_is_stored_and_longer_is_422(client, admin, field, extra):
+    size, method, path, others, key = STORED_TEXT[field]
+    employee = hire(client, admin, "dana")
+    ids = {
+        "employee": employee.employee_id,
+        "pending": request_pto(client, employee, employee.employee_id, 1)["id"],
+        "approved": request_pto(client, admin, employee.employee_id, 1)["id"],
+    }
+
+    body = {name: ids.get(value, value) for name, value in others.items()} | {key: "x" * (size + extra)}
+
+    response = client.open(path.format(**ids), method=method, json=body, headers=admin)
+
+    if extra:
+        assert_error_shape(response, 422)
+        assert len(response.json["errors"]) == 1, response.json
+    else:
+        assert response.status_code in (200, 201), response.json
