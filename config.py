@@ -4,6 +4,7 @@ import math
 import os
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import limits
 
@@ -70,7 +71,9 @@ def load(app, overrides=None):
         MAX_CONTENT_LENGTH=_number(env, "MAX_CONTENT_LENGTH", 64 * 1024),
         PTO_OVERDRAFT_HOURS=_number(env, "PTO_OVERDRAFT_HOURS", 0, kind=Decimal),
         PASSWORD_HASH_METHOD="scrypt",  # noqa: S106 (a hash method's name, not a password)
-        REGISTRATION_OPEN=_flag(env, "REGISTRATION_OPEN", True),
+        # Unset: open in development and testing (the tutorial's flow), closed in production, where
+        # the first admin comes from `flask create-admin` and a stranger must not be first to register.
+        REGISTRATION_OPEN=_flag(env, "REGISTRATION_OPEN", None),
         # Brute force: failed password checks per account (in the database, so every worker and
         # dyno counts together), and failed attempts per client address (Flask-Limiter).
         LOGIN_FAILURE_LIMIT=_number(env, "LOGIN_FAILURE_LIMIT", 5, minimum=1),
@@ -79,6 +82,10 @@ def load(app, overrides=None):
         RATELIMIT_REGISTER=_rate_limit(env, "RATELIMIT_REGISTER", "50 per hour"),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "pto"),
+        # Host names requests may use (Flask refuses others with a 400), so links the API builds from the
+        # Host header (pagination's Link) never name a host an attacker chose. Unset: in production the
+        # host of PUBLIC_URL, elsewhere any host.
+        TRUSTED_HOSTS=_list(env, "TRUSTED_HOSTS"),
         # Behind Heroku's router (one proxy) set 1: the client address then comes from X-Forwarded-For.
         TRUSTED_PROXY_HOPS=_number(env, "TRUSTED_PROXY_HOPS", 0),
         API_TITLE="PTO Tracker API",
@@ -95,6 +102,7 @@ def load(app, overrides=None):
     )
     if overrides:
         app.config.update(overrides)
+    _defaults_by_environment(app.config, env)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     if app.config["APP_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}.")
@@ -104,6 +112,15 @@ def load(app, overrides=None):
             "FLASK_DEBUG must be off in production: debug mode shows tracebacks, and its debugger "
             "runs any code a visitor types."
         )
+
+
+def _defaults_by_environment(config, env):
+    """Fill in the settings whose default depends on APP_ENV (which ``overrides`` may have set)."""
+    production = config["APP_ENV"] == "production"
+    if config["REGISTRATION_OPEN"] is None:
+        config["REGISTRATION_OPEN"] = not production
+    if config["TRUSTED_HOSTS"] is None and production and env.get("PUBLIC_URL"):
+        config["TRUSTED_HOSTS"] = [urlsplit(env["PUBLIC_URL"]).hostname]
 
 
 def engine_options(config, *, for_migrations=False):
@@ -156,6 +173,14 @@ def _number(env, name, default, kind=int, minimum=0):
     if not valid:
         raise ConfigError(f"{name} must be a number of {minimum} or more, not {raw!r}.")
     return value
+
+
+def _list(env, name):
+    """Read a comma-separated list ("a.example.com, b.example.com"), or None when unset."""
+    raw = env.get(name)
+    if raw is None:
+        return None
+    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def _rate_limit(env, name, default):

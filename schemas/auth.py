@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from models import USERNAME_LENGTH
 from schemas.employees import EmployeeSummaryOut
-from schemas.fields import OutSchema, Text
+from schemas.fields import OutSchema, Text, WholeMatch
 from schemas.users import UserOut
 
 USERNAME_CHARACTERS = r"^[A-Za-z0-9._@-]+$"
@@ -16,7 +16,7 @@ class RegisterIn(Schema):
         required=True,
         validate=[
             validate.Length(min=3, max=USERNAME_LENGTH),
-            validate.Regexp(USERNAME_CHARACTERS, error="Use only letters, digits and . _ @ - characters."),
+            WholeMatch(USERNAME_CHARACTERS, error="Use only letters, digits and . _ @ - characters."),
         ],
     )
     password = Text(required=True, validate=validate.Length(min=8, max=PASSWORD_LENGTH))

@@ -5,7 +5,14 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models import MAX_ID, NAME_LENGTH, REASON_LENGTH
-from schemas.fields import BALANCE_RANGE, NOT_BLANK, HoursField, OutSchema, PageArgs, Text, not_blank
+from schemas.fields import (
+    BALANCE_RANGE,
+    CalendarDate,
+    HoursField,
+    OutSchema,
+    PageArgs,
+    visible_text,
+)
 from schemas.pto import PtoOut
 
 
@@ -42,12 +49,12 @@ def manager_field():
 
 def name_field(**kwargs):
     """An employee's name: not blank, and as long as the column holds."""
-    return Text(validate=[validate.Length(min=1, max=NAME_LENGTH), not_blank], pattern=NOT_BLANK, **kwargs)
+    return visible_text(NAME_LENGTH, **kwargs)
 
 
 def reason_field(**kwargs):
     """Why a balance is set: kept on its ledger line."""
-    return Text(validate=validate.Length(max=REASON_LENGTH), **kwargs)
+    return visible_text(REASON_LENGTH, **kwargs)
 
 
 class EmployeeIn(Schema):
@@ -92,7 +99,7 @@ class LedgerLineOut(OutSchema):
 
 
 class AsOfArgs(Schema):
-    as_of = fields.Date(metadata={"description": "A day (UTC): only changes made up to its end count"})
+    as_of = CalendarDate(metadata={"description": "A day (UTC): only changes made up to its end count"})
 
 
 class LedgerQuery(PageArgs, AsOfArgs):

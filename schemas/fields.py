@@ -1,5 +1,6 @@
 """Field types and shapes every resource's schemas share: exact hours, storable text, ids, pages."""
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
@@ -13,7 +14,18 @@ MAX_PAGE = 1_000_000
 MAX_HOURS = Decimal("100000")
 CENT = Decimal("0.01")
 NO_NUL = r"^[^\u0000]*$"
-NOT_BLANK = r"^[^\u0000]*\S[^\u0000]*$"
+# Characters that show nothing: controls, spaces and separators, and the invisible formatting marks
+# (soft hyphen, zero-width spaces and joiners, direction marks, word joiner, byte order mark...).
+INVISIBLE = (
+    r"\u0000-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u180e\u2000-\u200f"
+    r"\u2028-\u202f\u205f-\u206f\u3000\u3164\ufeff\uffa0"
+)
+# Text that shows something: one pattern, in the contract and in the check (the same in ECMA and Python).
+VISIBLE_TEXT = rf"^[^\u0000]*[^{INVISIBLE}][^\u0000]*$"
+# Unicode has other digits (Arabic-Indic, fullwidth) that int() and date.fromisoformat() read: only
+# ASCII ones count.
+QUERY_INTEGER = re.compile(r"-?[0-9]+")
+CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Hours in responses: balances, pending hours and ledger deltas may be zero or negative.
 BALANCE_RANGE = {"minimum": -2 * BALANCE_LIMIT, "maximum": 2 * BALANCE_LIMIT}
 
@@ -80,16 +92,65 @@ class Text(fields.String):
         return text
 
 
+_VISIBLE_TEXT = re.compile(VISIBLE_TEXT)
+
+
 def not_blank(value):
-    """Refuse a string of only whitespace."""
-    if not value.strip():
+    """Refuse a string that shows nothing: empty, or only spaces and invisible characters ("\u200b")."""
+    if _VISIBLE_TEXT.fullmatch(value) is None:
         raise ValidationError("Must not be blank.")
+
+
+def visible_text(max_length, **kwargs):
+    """Text that shows something (a name, a note), at most ``max_length`` characters."""
+    return Text(validate=[validate.Length(min=1, max=max_length), not_blank], pattern=VISIBLE_TEXT, **kwargs)
+
+
+class WholeMatch(validate.Regexp):
+    """A Regexp the whole value must match: ``re.match`` with ``$`` also accepts a final newline, so
+    ``"admin\n"`` would pass ``^[a-z]+$``. (Documented in OpenAPI as its pattern, like any Regexp.)"""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean: true or false, never 0, 1 or a string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class QueryInteger(fields.Integer):
+    """An integer read from a query string or path: ASCII digits only."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not QUERY_INTEGER.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class CalendarDate(fields.Date):
+    """An ISO 8601 calendar date, written YYYY-MM-DD and nothing else (no 20270310, no 2027-W10-3)."""
+
+    default_error_messages = {"invalid": "Not a valid date: write it as YYYY-MM-DD, e.g. 2026-12-24."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not (isinstance(value, str) and CALENDAR_DATE.fullmatch(value)):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def id_field(*, in_query=False, **kwargs):
     """An integer id. In a JSON body it must be a plain integer (no strings, floats or booleans);
-    in a query string every value is text, so there it is parsed."""
-    return fields.Integer(strict=not in_query, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    in a query string every value is text, so there it is parsed (ASCII digits only)."""
+    if in_query:
+        return QueryInteger(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class OutSchema(Schema):
@@ -137,8 +198,8 @@ class OutSchema(Schema):
 class PageArgs(Schema):
     """``?page=`` and ``?per_page=``, shared by every list."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = QueryInteger(load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class MessageOut(OutSchema):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from models import NOTE_LENGTH, PTO_STATUSES, PTO_TYPES
-from schemas.fields import HoursField, OutSchema, PageArgs, Text, id_field
+from schemas.fields import CalendarDate, HoursField, OutSchema, PageArgs, id_field, visible_text
 
 
 class PtoOut(OutSchema):
@@ -28,10 +28,10 @@ class PtoOut(OutSchema):
 class PtoIn(Schema):
     employee_id = id_field(required=True)
     hours = HoursField(required=True)
-    start_date = fields.Date(metadata={"description": "First day off; defaults end_date to the same day"})
-    end_date = fields.Date()
+    start_date = CalendarDate(metadata={"description": "First day off; defaults end_date to the same day"})
+    end_date = CalendarDate()
     type = fields.String(load_default="vacation", validate=validate.OneOf(PTO_TYPES))
-    note = Text(validate=validate.Length(max=NOTE_LENGTH))
+    note = visible_text(NOTE_LENGTH)
 
     @validates_schema
     def check_dates(self, data, **kwargs):
@@ -49,12 +49,12 @@ class PtoIn(Schema):
 
 
 class NoteIn(Schema):
-    note = Text(validate=validate.Length(max=NOTE_LENGTH), metadata={"description": "Why: kept on the entry"})
+    note = visible_text(NOTE_LENGTH, metadata={"description": "Why: kept on the entry"})
 
 
 class DateRangeArgs(Schema):
-    from_ = fields.Date(data_key="from", metadata={"description": "Entries ending on or after this date"})
-    to = fields.Date(metadata={"description": "Entries starting on or before this date"})
+    from_ = CalendarDate(data_key="from", metadata={"description": "Entries ending on or after this date"})
+    to = CalendarDate(metadata={"description": "Entries starting on or before this date"})
 
     @validates_schema
     def check_range(self, data, **kwargs):

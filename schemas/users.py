@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from models import MAX_ID, ROLES
-from schemas.fields import OutSchema
+from schemas.fields import OutSchema, StrictBoolean
 
 
 class UserOut(OutSchema):
@@ -25,8 +25,6 @@ class UserPatchIn(Schema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Link the user to this employee (one user per employee); null unlinks"},
     )
-    is_active = fields.Boolean(
-        truthy={True},
-        falsy={False},
+    is_active = StrictBoolean(
         metadata={"description": "false ends the user's sessions and blocks logins"},
     )

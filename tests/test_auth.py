@@ -346,3 +346,15 @@ def test_me_shows_no_employee_when_unlinked(client, admin):
     me = client.get("/me", headers=headers).json
 
     assert (me["role"], me["employee_id"], me["employee"]) == ("employee", None, None)
+
+
+@pytest.mark.parametrize("look_alike", ["admin\n", "admin\r\n", "\nadmin"])
+def test_a_look_alike_username_with_a_newline_is_refused(client, look_alike):
+    """``$`` also matches before a final newline: the whole name must be letters, digits and . _ @ -."""
+    post_register(client, "admin")
+
+    response = post_register(client, look_alike)
+
+    assert response.status_code == 422, response.json
+    assert "username" in response.json["errors"]
+    assert client.post("/login", json={"username": look_alike, "password": PASSWORD}).status_code == 401

@@ -4,7 +4,8 @@ with closed registration gets its first admin and its accounts (PRODUCT.md §3).
 import pytest
 from flask.cli import FlaskGroup
 
-from helpers import PASSWORD, can_log_in, create_employee, login
+from app import create_app
+from helpers import PASSWORD, app_settings, can_log_in, create_employee, dispose, login
 
 
 @pytest.fixture
@@ -161,3 +162,25 @@ def test_the_commands_run_under_flasks_test_cli_runner(app, client):
 
     assert result.exit_code == 0, result.exception
     assert can_log_in(client, "hr.lead")
+
+
+STRONG_SECRET = "a-random-production-secret-0123456789-abcdefghij"
+
+
+@pytest.mark.parametrize(
+    ("app_env", "registration_open", "first_registration"),
+    [("production", None, 403), ("production", "true", 201), ("development", None, 201)],
+)
+def test_registration_is_closed_in_production_unless_opened(
+    database_url, monkeypatch, app_env, registration_open, first_registration
+):
+    """A forgotten production config must not let the first stranger to register become the admin."""
+    monkeypatch.delenv("REGISTRATION_OPEN", raising=False)
+    if registration_open is not None:
+        monkeypatch.setenv("REGISTRATION_OPEN", registration_open)
+    app = create_app(app_settings(database_url, APP_ENV=app_env, JWT_SECRET_KEY=STRONG_SECRET))
+
+    response = app.test_client().post("/register", json={"username": "stranger", "password": PASSWORD})
+
+    dispose(app)
+    assert response.status_code == first_registration, response.json

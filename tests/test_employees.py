@@ -280,3 +280,21 @@ def test_null_clears_the_manager_and_their_view_of_the_employee(client, admin, m
     assert response.status_code == 200
     assert response.json["manager_id"] is None
     assert client.get(f"/employees/{report.employee_id}", headers=manager.headers).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u2060\u200b", " \u00a0 ", "\u200e", "\ufeff"])
+def test_a_name_of_only_invisible_characters_is_422(client, admin, name):
+    created = client.post("/employees", json={"name": name}, headers=admin)
+    renamed = client.patch(
+        f"/employees/{create_employee(client, admin)['id']}", json={"name": name}, headers=admin
+    )
+
+    assert (created.status_code, renamed.status_code) == (422, 422), (created.json, renamed.json)
+    assert created.json["errors"] == {"name": ["Must not be blank."]}
+
+
+def test_a_name_with_invisible_characters_around_visible_ones_is_kept(client, admin):
+    response = client.post("/employees", json={"name": "\u200bDana\u00a0Scully"}, headers=admin)
+
+    assert response.status_code == 201, response.json
+    assert response.json["name"] == "\u200bDana\u00a0Scully"

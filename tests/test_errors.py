@@ -3,7 +3,7 @@
 import pytest
 
 from app import create_app
-from helpers import PASSWORD, app_settings, create_employee, hire, request_pto
+from helpers import PASSWORD, app_settings, create_employee, file_pto, hire, request_pto
 from models import NAME_LENGTH, NOTE_LENGTH, REASON_LENGTH, USERNAME_LENGTH
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
@@ -195,3 +195,46 @@ def test_text_as_long_as_its_column_is_stored_and_longer_is_422(client, admin, f
         assert len(response.json["errors"]) == 1, response.json
     else:
         assert response.status_code in (200, 201), response.json
+
+
+@pytest.mark.parametrize(
+    "digit", ["\u0661", "\uff11", "\u0967", "\U0001d7cf"]
+)  # Arabic-Indic, fullwidth, Devanagari, math
+def test_ids_and_numbers_are_ascii_digits_only(client, admin, digit):
+    create_employee(client, admin)  # employee 1: a Unicode "1" must not reach it
+
+    in_path = [
+        client.open(f"/employees/{digit}", method=method, headers=admin) for method in ("GET", "DELETE")
+    ]
+    in_query = [
+        client.get(f"{path}{digit}", headers=admin) for path in ("/employees?page=", "/pto?employee_id=")
+    ]
+
+    for response in in_path:
+        assert_error_shape(response, 404)
+    for response in in_query:
+        assert_error_shape(response, 422)
+    assert client.get("/employees?page=1", headers=admin).json[0]["archived"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/employees/1/balance?as_of=", "as_of"),
+        ("/employees/1/ledger?as_of=", "as_of"),
+        ("/pto?from=", "from"),
+    ],
+)
+@pytest.mark.parametrize(
+    "day", ["20270310", "2027-W10-3", "2027-069", "2027-03-10T00:00", "\u0662\u0660\u0662\u0667-03-10"]
+)
+def test_dates_are_written_yyyy_mm_dd_only(client, admin, path, field, day):
+    create_employee(client, admin)
+
+    in_query = client.get(f"{path}{day}", headers=admin)
+    in_body = file_pto(client, admin, 1, 8, start_date=day)
+
+    assert_error_shape(in_query, 422)
+    assert in_query.json["errors"] == {field: ["Not a valid date: write it as YYYY-MM-DD, e.g. 2026-12-24."]}
+    assert_error_shape(in_body, 422)
+    assert list(in_body.json["errors"]) == ["start_date"]

@@ -233,3 +233,19 @@ def test_the_type_filter_picks_one_kind_of_leave(client, manager, report):
     response = client.get("/pto?type=sick", headers=manager.headers)
 
     assert [e["id"] for e in response.json] == [sick["id"]]
+
+
+@pytest.mark.parametrize("note", ["", " ", "\u200b", "\u2063"])
+def test_a_note_of_only_invisible_characters_is_422(client, admin, note):
+    employee = create_employee(client, admin)
+    approved = file_pto(client, admin, employee["id"], 1).json  # an admin's filing is approved at once
+
+    filed = file_pto(client, admin, employee["id"], 1, note=note)
+    cancelled = client.post(f"/pto/{approved['id']}/cancel", json={"note": note}, headers=admin)
+    reason = {"hours_balance": 8, "reason": note}
+    balance_set = client.put(f"/employees/{employee['id']}", json=reason, headers=admin)
+
+    assert [filed.status_code, cancelled.status_code, balance_set.status_code] == [422, 422, 422]
+    assert set(filed.json["errors"]) == set(cancelled.json["errors"]) == {"note"}
+    assert set(balance_set.json["errors"]) == {"reason"}
+    assert ledger_kinds(client, admin, employee["id"]) == ["opening", "pto_taken"]

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app import create_app
-from helpers import PASSWORD, app_settings, register_and_login
+from helpers import PASSWORD, app_settings, dispose, register_and_login
 from models import db
 from web import docs
 from web.rate_limits import limiter
@@ -156,3 +156,35 @@ def test_hsts_follows_the_scheme_only_a_trusted_proxy_reports(database_url, hops
     assert (HSTS in response.headers) is hsts
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_host_outside_trusted_hosts_is_refused_and_links_name_a_trusted_one(database_url, monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", "pto.example.com, localhost")
+    app = create_app(app_settings(database_url))
+    client = app.test_client()
+    admin = register_and_login(client, "admin")  # the test client's own host is localhost
+    forged = client.get("/employees", headers={**admin, "Host": "attacker.example.net"})
+    trusted = client.get("/employees?per_page=1", headers={**admin, "Host": "pto.example.com"})
+    dispose(app)
+
+    assert forged.status_code == 400
+    assert forged.json["message"] == "Host 'attacker.example.net' is not trusted."
+    assert trusted.status_code == 200, trusted.json
+    assert "<http://pto.example.com/employees?" in trusted.headers["Link"]
+
+
+def test_production_trusts_the_host_of_public_url_by_default(database_url, monkeypatch):
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    monkeypatch.setenv("PUBLIC_URL", "https://pto.example.com")
+    secret = "a-random-production-secret-0123456789-abcdefghij"
+
+    production = create_app(app_settings(database_url, APP_ENV="production", JWT_SECRET_KEY=secret))
+    development = create_app(app_settings(database_url, APP_ENV="development"))
+    dispose(production)
+    dispose(development)
+
+    assert production.config["TRUSTED_HOSTS"] == ["pto.example.com"]
+    assert development.config["TRUSTED_HOSTS"] is None
+    assert (
+        production.test_client().get("/health", headers={"Host": "attacker.example.net"}).status_code == 400
+    )

@@ -257,3 +257,14 @@ def test_an_admin_may_link_themselves_once_but_not_move_or_drop_their_own_link(c
     assert linked.status_code == 200
     assert moved.status_code == dropped.status_code == 403
     assert client.get("/me", headers=admin).json["employee_id"] == first["id"]
+
+
+@pytest.mark.parametrize("flag", [0, 1, "false", "true", None, [], ""])
+def test_is_active_is_a_json_boolean_only(client, admin, flag):
+    user_id = user_id_of(client, register_and_login(client, "bob"))
+
+    response = patch_user(client, admin, user_id, is_active=flag)
+
+    assert response.status_code == 422, response.json
+    assert list(response.json["errors"]) == ["is_active"]
+    assert can_log_in(client, "bob")

@@ -95,7 +95,10 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class IdConverter(IntegerConverter):
-    """``<id:...>`` path segments: positive and within the database's integer range, so a huge id is a 404."""
+    """``<id:...>`` path segments: ASCII digits (``\\d`` would take an Arabic-Indic one), positive and
+    within the database's integer range, so anything else is a 404."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
