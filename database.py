@@ -115,6 +115,23 @@ def lock_employee(employee_id):
     return db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id}).first()
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that lock_reporting_lines takes.
+_REPORTING_LINES_LOCK_KEY = 7_301_001
+_LOCK_REPORTING_LINES = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_REPORTING_LINES_LOCK_KEY)
+
+
+def lock_reporting_lines():
+    """Hold every change of managers off until commit (SQLite's BEGIN IMMEDIATE already does).
+
+    Checking a new manager for a loop locks each employee up the chain, starting from one the
+    request already holds. Two changes in opposite directions (A reports to B, B to A) would take
+    those locks in opposite orders and deadlock; taking this lock before any employee's makes them
+    queue instead, so the second sees the first's change and answers 422.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_LOCK_REPORTING_LINES)
+
+
 def lock_table_for_writes(model):
     """Hold off other writers of ``model``'s table until commit (SQLite's BEGIN IMMEDIATE already does)."""
     if db.session.get_bind().dialect.name == "postgresql":

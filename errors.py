@@ -4,6 +4,7 @@ import http
 
 import marshmallow as ma
 from flask import current_app, jsonify
+from psycopg2 import errorcodes
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import UnprocessableEntity
@@ -80,12 +81,25 @@ def _field_errors(messages):
 
 
 def _database_unavailable(error):
-    current_app.logger.warning("database unavailable: %s", error.__class__.__name__)
+    current_app.logger.warning("database unavailable: %s", _cause(error))
     return error_response(
         503,
         "The database is unavailable or busy; retry shortly.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _cause(error):
+    """The error's class and, when PostgreSQL gave one, its condition: "OperationalError 40P01
+    deadlock_detected" says what happened where the class alone would blame the database."""
+    code = getattr(getattr(error, "orig", None), "pgcode", None)
+    if code is None:
+        return error.__class__.__name__
+    try:
+        condition = errorcodes.lookup(code).lower()
+    except KeyError:
+        condition = "an unnamed condition"
+    return f"{error.__class__.__name__} {code} {condition}"
 
 
 def _integrity_error(error):

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import lock_employee
+from database import lock_employee, lock_reporting_lines
 from domain import ledger
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
@@ -65,6 +65,8 @@ def require_active(employee):
 
 def add_employee(name, hours_balance, manager_id, actor_id):
     """Add an employee; their starting hours become the opening ledger line."""
+    if manager_id is not None:
+        lock_reporting_lines()
     employee = Employee(name=name)
     db.session.add(employee)
     if manager_id is not None:
@@ -73,8 +75,15 @@ def add_employee(name, hours_balance, manager_id, actor_id):
     return employee
 
 
-def update_employee(employee, changes, actor_id):
-    """Change an active employee's name, manager and/or balance (the caller holds their lock)."""
+def change_employee(user, employee_id, changes, actor_id):
+    """Change an active employee's name, manager and/or balance; return the employee.
+
+    Takes the employee's lock, after the lock on reporting lines when the manager changes (that order
+    keeps two opposite manager changes from deadlocking).
+    """
+    if "manager_id" in changes:
+        lock_reporting_lines()
+    employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)
     if "name" in changes:
         employee.name = changes["name"]
@@ -82,10 +91,12 @@ def update_employee(employee, changes, actor_id):
         assign_manager(employee, changes["manager_id"])
     if "hours_balance" in changes:
         ledger.set_balance(employee, changes["hours_balance"], actor_id, changes.get("reason"))
+    return employee
 
 
 def assign_manager(employee, manager_id):
-    """Set ``employee``'s manager: an existing, active employee that does not report to them (else 422)."""
+    """Set ``employee``'s manager: an existing, active employee that does not report to them (else 422).
+    The caller holds the lock on reporting lines (``database.lock_reporting_lines``)."""
     ancestor_id = manager_id
     while ancestor_id is not None:
         if ancestor_id == employee.id:

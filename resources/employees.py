@@ -63,8 +63,7 @@ def get_employee(employee_id):
 @blp.response(200, EmployeeOut)
 def set_employee_balance(data, employee_id):
     """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
-    employee = people.get_employee_or_404(current_user, employee_id, locked=True)
-    people.update_employee(employee, data, actor_id=current_user.id)
+    people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
     db.session.commit()
     return people.get_employee_or_404(current_user, employee_id, with_entries=True)
 
@@ -77,8 +76,7 @@ def set_employee_balance(data, employee_id):
 @blp.response(200, EmployeeOut)
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""
-    employee = people.get_employee_or_404(current_user, employee_id, locked=True)
-    people.update_employee(employee, data, actor_id=current_user.id)
+    people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
     db.session.commit()
     return people.get_employee_or_404(current_user, employee_id, with_entries=True)
 

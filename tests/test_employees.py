@@ -1,10 +1,13 @@
 """Employees as the tutorial knows them (list, create, set the balance, archive) and their reporting lines."""
 
+import threading
+import time
 from itertools import pairwise
 
 import pytest
+import sqlalchemy as sa
 
-from helpers import create_employee, file_pto
+from helpers import create_employee, file_pto, sqlalchemy_url
 
 
 def test_create_employee_returns_it_with_a_location(client, admin):
@@ -298,3 +301,33 @@ def test_a_name_with_invisible_characters_around_visible_ones_is_kept(client, ad
 
     assert response.status_code == 201, response.json
     assert response.json["name"] == "\u200bDana\u00a0Scully"
+
+
+def test_opposite_manager_changes_at_once_queue_instead_of_deadlocking(client, admin, database_url):
+    """A reports to B and B to A, sent together: one is applied, the other is a loop (422), never a 503."""
+    a, b = (create_employee(client, admin, name)["id"] for name in ("Ann", "Bob"))
+    engine = sa.create_engine(sqlalchemy_url(database_url))
+    answers = {}
+
+    def set_manager_of(employee_id, manager_id):
+        answers[employee_id] = set_manager(client, admin, employee_id, manager_id)
+
+    with engine.connect() as other_session:
+        hold = other_session.begin()  # both requests queue on these rows, then start together
+        other_session.execute(
+            sa.text("UPDATE employees SET name = name WHERE id IN (:a, :b)"), {"a": a, "b": b}
+        )
+        requests = [threading.Thread(target=set_manager_of, args=pair) for pair in ((a, b), (b, a))]
+        for request in requests:
+            request.start()
+        time.sleep(0.5)
+        hold.commit()
+        for request in requests:
+            request.join(timeout=30)
+    engine.dispose()
+
+    assert sorted(answer.status_code for answer in answers.values()) == [200, 422], {
+        employee_id: answer.json for employee_id, answer in answers.items()
+    }
+    managers = {e["id"]: e["manager_id"] for e in client.get("/employees", headers=admin).json}
+    assert managers in ({a: b, b: None}, {a: None, b: a})

@@ -1,5 +1,7 @@
 """Every failure is a JSON error with the right status: bad input, unknown routes, a database that is down."""
 
+import re
+
 import pytest
 
 from app import create_app
@@ -238,3 +240,30 @@ def test_dates_are_written_yyyy_mm_dd_only(client, admin, path, field, day):
     assert in_query.json["errors"] == {field: ["Not a valid date: write it as YYYY-MM-DD, e.g. 2026-12-24."]}
     assert_error_shape(in_body, 422)
     assert list(in_body.json["errors"]) == ["start_date"]
+
+
+def api_routes(app):
+    """(method, path) of every API operation, its ids filled in with 1."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(("docs.", "api-docs.")):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
+
+
+def test_an_unknown_query_parameter_is_422_on_every_operation(app, client, admin):
+    employee = create_employee(client, admin)
+    request_pto(client, admin, employee["id"], 1)
+    before = client.get("/employees", headers=admin).json
+
+    answers = {
+        f"{method} {path}": client.open(f"{path}?colour=blue", method=method, json={}, headers=admin)
+        for method, path in api_routes(app)
+    }
+
+    wrong = {
+        route: response.status_code for route, response in answers.items() if response.status_code != 422
+    }
+    assert wrong == {}, "operations that ignored ?colour=blue"
+    assert all(response.json["errors"] == {"colour": ["Unknown field."]} for response in answers.values())
+    assert client.get("/employees", headers=admin).json == before

@@ -429,6 +429,9 @@ def test_lock_held_too_long_answers_503_while_other_workers_serve(postgres, post
             assert_unavailable(response)
 
     assert postgres.log()[log_start:].count("canceling statement due to lock timeout") == 1 + server.workers
+    # The app's own log says what happened, not just that the database failed.
+    lock_timeouts = "database unavailable: OperationalError 55P03 lock_not_available"
+    assert server.error_log().count(lock_timeouts) == 1 + server.workers
     assert balance(base, token, blocked_id) == 40
     assert ledger(base, token, blocked_id)[1] == 1
     # Released: the same request goes through.

@@ -121,7 +121,8 @@ BUDGETS = {
     "GET /employees/<id>/balance": 2,
     "POST /employees": 5,  # session, 2 INSERTs, then the response reloads employee and entries
     "PUT /employees/<id>": 7,  # session, lock, employee, UPDATE, line; after the commit: caller, employee
-    "PATCH /employees/<id> (manager)": 7,  # session, lock, employee, lock the manager, UPDATE; reload 2
+    # session, (PostgreSQL: lock reporting lines), lock, employee, lock the manager, UPDATE; reload 2
+    "PATCH /employees/<id> (manager)": 8,
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,

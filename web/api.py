@@ -3,12 +3,14 @@
 import http
 import json
 from decimal import Decimal
+from functools import wraps
 
 import flask_smorest
 import marshmallow as ma
+from flask import request
 from webargs import core
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, ValidationError
 
 import errors
@@ -40,6 +42,21 @@ class StrictParser(FlaskParser):
         return data
 
 
+def _refusing_query_parameters(view):
+    """Wrap a view that takes no query parameters so that any it is sent is a 422, as a view with a
+    query schema answers an unknown one: a mistyped filter must never be silently ignored."""
+
+    @wraps(view)
+    def without_query_parameters(*args, **kwargs):
+        if request.args:
+            error = UnprocessableEntity()
+            error.data = {"messages": {"query": {name: ["Unknown field."] for name in request.args}}}
+            raise error
+        return view(*args, **kwargs)
+
+    return without_query_parameters
+
+
 def _parse_int(digits):
     return int(digits) if len(digits) <= 100 else Decimal(digits)
 
@@ -63,14 +80,14 @@ class Blueprint(flask_smorest.Blueprint):
 
         Some follow from the view's shape, so they are added here once instead of on every
         view: 503 (database unavailable) everywhere, 401 unless the view is public, 404 for
-        path ids, and 400/413/415 for JSON bodies (flask-smorest adds 422 for arguments).
-        View-specific ones (403, 409) are declared on the view with ``errors``.
+        path ids, 400/413/415 for JSON bodies, and 422 for unknown query parameters (flask-smorest
+        adds it for arguments). View-specific ones (403, 409) are declared on the view with ``errors``.
         """
         register = super().route(rule, **options)
 
         def decorator(view):
             apidoc = getattr(view, "_apidoc", {})
-            codes = [503]
+            codes = [503, 422]
             if apidoc.get("manual_doc", {}).get("security") != []:
                 codes.append(401)
             if "<" in rule:
@@ -78,6 +95,8 @@ class Blueprint(flask_smorest.Blueprint):
             locations = [p["in"] for p in apidoc.get("arguments", {}).get("parameters", [])]
             if "json" in locations:
                 codes += [400, 413, 415]
+            if "query" not in locations:
+                view = _refusing_query_parameters(view)
             documented = apidoc.get("response", {}).get("responses", {})
             return register(self.errors(*(code for code in codes if code not in documented))(view))
 
