@@ -16,6 +16,9 @@ from web import docs, rate_limits, request_log, security_headers, tokens
 from web.api import Api, IdConverter
 
 migrate = Migrate()
+# Operations take an access token (the default) or, for POST /refresh, a refresh token: two schemes,
+# so generated clients and tools send the right one.
+SECURITY_SCHEMES = {"bearerAuth": "access_token", "refreshToken": "refresh_token"}
 
 
 def create_app(test_config=None):
@@ -54,9 +57,10 @@ def trust_proxies(app):
 def register_api(app):
     api = Api(app)
     api.register_converter(IdConverter, IdConverter.openapi_schema)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    )
+    for name, token in SECURITY_SCHEMES.items():
+        description = f"The {token} from POST /login, sent as Authorization: Bearer <{token}>."
+        scheme = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description}
+        api.spec.components.security_scheme(name, scheme)
     for resource in (auth, users, employees, pto, health):
         api.register_blueprint(resource.blp)
     app.register_blueprint(docs.blp)

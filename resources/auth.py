@@ -65,6 +65,7 @@ def login(data):
 
 
 @blp.post("/refresh")
+@blp.doc(security=[{"refreshToken": []}])
 @jwt_required(refresh=True)
 @blp.response(200, TokenOut)
 def refresh():

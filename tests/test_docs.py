@@ -160,10 +160,12 @@ def test_swagger_ui_authorizes_and_tries_an_operation_against_the_live_api(live_
         expect(authorize).to_have_class(re.compile(r"\bunlocked\b"))
         authorize.click()
         dialog = page.locator(".modal-ux")
-        dialog.get_by_label("auth-bearer-value").fill(token)
-        dialog.get_by_role("button", name="Apply credentials").click()
-        expect(dialog).to_contain_text("Authorized")
-        dialog.get_by_role("button", name="Close").click()
+        # One form per security scheme: the access token goes in bearerAuth's (refreshToken's is /refresh's).
+        access = dialog.locator(".auth-container").filter(has_text="bearerAuth")
+        access.get_by_label("auth-bearer-value").fill(token)
+        access.get_by_role("button", name="Apply credentials").click()
+        expect(access).to_contain_text("Authorized")
+        dialog.get_by_role("button", name="Close").first.click()
         expect(authorize).to_have_class(re.compile(r"\blocked\b"))
 
         list_employees.locator(".opblock-summary-control").click()

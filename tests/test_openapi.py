@@ -78,3 +78,20 @@ def test_the_document_changes_only_on_purpose(client):
     snapshot = json.loads(SNAPSHOT.read_text())
 
     assert client.get("/openapi.json").json == snapshot, "the OpenAPI document differs from its snapshot"
+
+
+def test_refresh_declares_the_refresh_token_and_every_other_operation_the_access_token(client):
+    spec = client.get("/openapi.json").json
+    schemes = spec["components"]["securitySchemes"]
+
+    declared = {
+        f"{method.upper()} {path}": operation.get("security", spec["security"])
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+    }
+
+    assert declared.pop("POST /refresh") == [{"refreshToken": []}]
+    assert {str(security) for security in declared.values()} == {"[]", "[{'bearerAuth': []}]"}
+    assert "refresh_token" in schemes["refreshToken"]["description"]
+    assert "access_token" in schemes["bearerAuth"]["description"]
