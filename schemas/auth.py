@@ -28,6 +28,7 @@ class LoginIn(Schema):
 
 
 class TokenOut(OutSchema):
+    OPTIONAL = ("refresh_token",)  # POST /refresh sends only a new access token
     access_token = fields.String(required=True)
     refresh_token = fields.String()
     token_type = fields.String(required=True)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models import MAX_ID, NAME_LENGTH, REASON_LENGTH
+from models import LEDGER_KINDS, MAX_ID, NAME_LENGTH, REASON_LENGTH
 from schemas.fields import (
     BALANCE_RANGE,
     CalendarDate,
@@ -89,7 +89,7 @@ class EmployeeQuery(PageArgs):
 class LedgerLineOut(OutSchema):
     id = fields.Integer()
     employee_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
     delta = HoursField(**BALANCE_RANGE)
     balance_after = HoursField(**BALANCE_RANGE)
     reason = fields.String(allow_none=True)

@@ -162,6 +162,14 @@ class OutSchema(Schema):
     time of a page of 50 employees with their entries (8,500 values); see bench/RESULTS.md.
     """
 
+    # Fields a response may leave out; every other one is always sent, and OpenAPI lists it as required
+    # so that generated clients type it as present.
+    OPTIONAL = ()
+
+    def on_bind_field(self, field_name, field_obj):
+        """Mark the field required in the contract unless this response may leave it out."""
+        field_obj.required = field_name not in self.OPTIONAL
+
     def _serialize(self, obj, *, many=False):
         if many and obj is not None:
             return [self._serialize(item) for item in obj]

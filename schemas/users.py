@@ -9,7 +9,7 @@ from schemas.fields import OutSchema, StrictBoolean
 class UserOut(OutSchema):
     id = fields.Integer()
     username = fields.String()
-    role = fields.String()
+    role = fields.String(validate=validate.OneOf(ROLES))
     employee_id = fields.Integer(
         allow_none=True, metadata={"description": "The employee record this user is"}
     )

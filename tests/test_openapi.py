@@ -95,3 +95,19 @@ def test_refresh_declares_the_refresh_token_and_every_other_operation_the_access
     assert {str(security) for security in declared.values()} == {"[]", "[{'bearerAuth': []}]"}
     assert "refresh_token" in schemes["refreshToken"]["description"]
     assert "access_token" in schemes["bearerAuth"]["description"]
+
+
+def test_responses_require_every_field_the_server_always_sends_and_name_their_enums(client):
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+    responses = {name: schema for name, schema in schemas.items() if name.endswith("Out")}
+
+    optional = {
+        name: sorted(set(schema["properties"]) - set(schema.get("required", [])))
+        for name, schema in responses.items()
+    }
+
+    assert {name: fields for name, fields in optional.items() if fields} == {"TokenOut": ["refresh_token"]}
+    assert schemas["PtoOut"]["properties"]["status"]["enum"] == ["pending", "approved", "denied", "cancelled"]
+    assert schemas["PtoOut"]["properties"]["type"]["enum"][0] == "vacation"
+    assert schemas["UserOut"]["properties"]["role"]["enum"] == ["admin", "manager", "employee"]
+    assert "refund" in schemas["LedgerLineOut"]["properties"]["kind"]["enum"]
