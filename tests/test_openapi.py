@@ -111,3 +111,18 @@ def test_responses_require_every_field_the_server_always_sends_and_name_their_en
     assert schemas["PtoOut"]["properties"]["type"]["enum"][0] == "vacation"
     assert schemas["UserOut"]["properties"]["role"]["enum"] == ["admin", "manager", "employee"]
     assert "refund" in schemas["LedgerLineOut"]["properties"]["kind"]["enum"]
+
+
+def test_every_operation_has_a_readable_unique_operation_id(client):
+    spec = client.get("/openapi.json").json
+
+    ids = {
+        f"{method.upper()} {path}": operation.get("operationId")
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+    }
+
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", str(operation_id)) for operation_id in ids.values()), ids
+    assert len(set(ids.values())) == len(ids), ids
+    assert (ids["GET /employees"], ids["POST /pto/{entry_id}/approve"]) == ("list_employees", "approve")

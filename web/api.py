@@ -82,6 +82,7 @@ class Blueprint(flask_smorest.Blueprint):
         view: 503 (database unavailable) everywhere, 401 unless the view is public, 404 for
         path ids, 400/413/415 for JSON bodies, and 422 for unknown query parameters (flask-smorest
         adds it for arguments). View-specific ones (403, 409) are declared on the view with ``errors``.
+        The view's name becomes the operation's ``operationId``.
         """
         register = super().route(rule, **options)
 
@@ -98,7 +99,10 @@ class Blueprint(flask_smorest.Blueprint):
             if "query" not in locations:
                 view = _refusing_query_parameters(view)
             documented = apidoc.get("response", {}).get("responses", {})
-            return register(self.errors(*(code for code in codes if code not in documented))(view))
+            view = self.errors(*(code for code in codes if code not in documented))(view)
+            # The view's name (list_employees, approve) is the operation's id: stable and readable,
+            # it names the method of clients generated from the document.
+            return register(self.doc(operationId=view.__name__)(view))
 
         return decorator
 
