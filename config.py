@@ -176,11 +176,10 @@ def _number(env, name, default, kind=int, minimum=0):
 
 
 def _list(env, name):
-    """Read a comma-separated list ("a.example.com, b.example.com"), or None when unset."""
-    raw = env.get(name)
-    if raw is None:
-        return None
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    """Read a comma-separated list ("a.example.com, b.example.com"), or None when unset or empty
+    (an empty list of trusted hosts would refuse every request)."""
+    items = [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+    return items or None
 
 
 def _rate_limit(env, name, default):

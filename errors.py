@@ -32,6 +32,14 @@ class InvalidField(UnprocessableEntity):
         self.data = {"messages": {"json": {field: [message]}}}
 
 
+class UnknownQueryParameters(UnprocessableEntity):
+    """A 422 naming each query parameter the operation does not take, as webargs names unknown fields."""
+
+    def __init__(self, names):
+        super().__init__(f"Unknown query parameters: {', '.join(names)}")
+        self.data = {"messages": {"query": {name: ["Unknown field."] for name in names}}}
+
+
 def error_response(code, message, errors=None, headers=None):
     """Build the JSON error response every failure uses."""
     body = {"code": code, "name": http.HTTPStatus(code).phrase, "message": message}

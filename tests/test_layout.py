@@ -35,6 +35,8 @@ ALLOWED = {
 # and only views and commands commit at all.
 EARLY_COMMIT = "count_password_attempt"
 COMMITS = {"commit", "rollback", "commit_keeping_loaded_objects"}
+# flask-smorest's @blp.get/post/... and click's @click.command mark views and commands.
+ENTRY_DECORATORS = {"get", "post", "put", "patch", "delete", "route", "command"}
 
 
 def app_modules():
@@ -121,14 +123,10 @@ def commits_by_function(path):
                 and getattr(call.func, "attr", getattr(call.func, "id", None)) in COMMITS
             ]
             entry_point = any(
-                isinstance(decorator, ast.Call) and getattr(decorator.func, "attr", "") in _ENTRY_DECORATORS
+                isinstance(decorator, ast.Call) and getattr(decorator.func, "attr", "") in ENTRY_DECORATORS
                 for decorator in node.decorator_list
             )
             yield node.name, entry_point, len(calls)
-
-
-# flask-smorest's @blp.get/post/... and click's @click.command mark views and commands.
-_ENTRY_DECORATORS = {"get", "post", "put", "patch", "delete", "route", "command"}
 
 
 def test_rules_never_commit_or_roll_back():

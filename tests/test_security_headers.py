@@ -188,3 +188,14 @@ def test_production_trusts_the_host_of_public_url_by_default(database_url, monke
     assert (
         production.test_client().get("/health", headers={"Host": "attacker.example.net"}).status_code == 400
     )
+
+
+def test_an_empty_trusted_hosts_setting_trusts_any_host_instead_of_none(database_url, monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", " , ")
+    app = create_app(app_settings(database_url))
+
+    response = app.test_client().get("/health", headers={"Host": "pto.example.com"})
+
+    dispose(app)
+    assert app.config["TRUSTED_HOSTS"] is None
+    assert response.status_code == 200, response.json

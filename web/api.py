@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import request
 from webargs import core
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import BadRequest, NotFound, UnprocessableEntity, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, ValidationError
 
 import errors
@@ -49,9 +49,7 @@ def _refusing_query_parameters(view):
     @wraps(view)
     def without_query_parameters(*args, **kwargs):
         if request.args:
-            error = UnprocessableEntity()
-            error.data = {"messages": {"query": {name: ["Unknown field."] for name in request.args}}}
-            raise error
+            raise errors.UnknownQueryParameters(list(request.args))
         return view(*args, **kwargs)
 
     return without_query_parameters
