@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     and_,
+    exists,
     func,
     select,
     text,
@@ -109,8 +110,14 @@ class User(db.Model):
     employee: Mapped["Employee | None"] = relationship()
 
     @property
+    def acting_role(self):
+        """The role the account acts with: powers end with its employee record, so an account linked to
+        an archived employee acts as a plain employee (it sees its own history, and decides nothing)."""
+        return "employee" if self.employee_archived else self.role
+
+    @property
     def is_admin(self):
-        return self.role == "admin"
+        return self.acting_role == "admin"
 
 
 # Usernames are unique whatever their case: "Alice" cannot register beside "alice".
@@ -225,6 +232,13 @@ Employee.pending_hours = column_property(
     .where(PtoEntry.employee_id == Employee.id, PtoEntry.status == "pending", PtoEntry.takes_hours)
     .correlate_except(PtoEntry)
     .scalar_subquery()
+)
+
+
+# Whether the account's employee record is archived (see ``User.acting_role``); loaded with the user,
+# so the session check of every request knows it without another query.
+User.employee_archived = column_property(
+    exists().where(Employee.id == User.employee_id, Employee.archived_at.is_not(None))
 )
 
 

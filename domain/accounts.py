@@ -4,7 +4,7 @@ import uuid
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -116,11 +116,13 @@ def select_users():
     return select(User).order_by(User.id)
 
 
+# An account that holds admin powers: active, and not linked to an archived employee (``User.acting_role``).
+_ACTING_ADMIN = and_(User.role == "admin", User.is_active.is_(True), ~User.employee_archived)
+
+
 def active_admin_exists():
-    """Whether any active admin account exists."""
-    return (
-        db.session.scalar(select(User.id).where(User.role == "admin", User.is_active.is_(True))) is not None
-    )
+    """Whether any account holds admin powers."""
+    return db.session.scalar(select(User.id).where(_ACTING_ADMIN).limit(1)) is not None
 
 
 def update_user(user, changes, admin):
@@ -132,7 +134,7 @@ def update_user(user, changes, admin):
         link_employee(user, changes["employee_id"])
     stays_admin = changes.get("role", user.role) == "admin" and changes.get("is_active", user.is_active)
     if user.is_admin and user.is_active and not stays_admin:
-        _keep_an_admin(user)
+        _keep_an_admin(user.id)
     if changes.get("is_active") is False and user.is_active:
         end_sessions(user.id)
     for field in ("role", "is_active"):
@@ -151,8 +153,15 @@ def link_employee(user, employee_id):
     user.employee_id = employee_id
 
 
-def _keep_an_admin(user):
+def keep_an_admin_after_archiving(employee_id):
+    """Raise 409 if archiving the employee ``employee_id`` would end the powers of the last admin."""
+    account = db.session.scalar(select(User).where(User.employee_id == employee_id))
+    if account is not None and account.is_admin and account.is_active:
+        _keep_an_admin(account.id)
+
+
+def _keep_an_admin(user_id):
     lock_table_for_writes(User)  # two admins demoting each other at once must not leave none
-    others = select(func.count()).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    others = select(func.count()).where(_ACTING_ADMIN, User.id != user_id)
     if db.session.scalar(others) == 0:
         raise LastAdmin()

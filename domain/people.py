@@ -2,12 +2,12 @@
 
 from functools import cache
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import lock_employee, lock_reporting_lines
-from domain import ledger
+from domain import accounts, ledger
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
 from models import Employee, db, utcnow
@@ -46,15 +46,22 @@ def _select_employee(scope, with_entries, locked):
     return statement
 
 
-def select_employees(user, archived):
-    """The statement listing the employees ``user`` may see, with their PTO entries, archived or not."""
+_MANAGER = aliased(Employee)
+# No one holds manager powers over these employees: they have no manager, or an archived one.
+_WITHOUT_ACTIVE_MANAGER = or_(
+    Employee.manager_id.is_(None),
+    exists().where(_MANAGER.id == Employee.manager_id, _MANAGER.archived_at.is_not(None)),
+)
+
+
+def select_employees(user, archived, without_active_manager=False):
+    """The statement listing the employees ``user`` may see, with their PTO entries, archived or not
+    (``without_active_manager``: only those nobody manages, see ``_WITHOUT_ACTIVE_MANAGER``)."""
     archived_clause = Employee.archived_at.is_not(None) if archived else Employee.archived_at.is_(None)
-    return (
-        select(Employee)
-        .where(archived_clause, visible_employees(user))
-        .order_by(Employee.id)
-        .options(selectinload(Employee.pto_entries))
-    )
+    statement = select(Employee).where(archived_clause, visible_employees(user))
+    if without_active_manager:
+        statement = statement.where(_WITHOUT_ACTIVE_MANAGER)
+    return statement.order_by(Employee.id).options(selectinload(Employee.pto_entries))
 
 
 def require_active(employee):
@@ -110,6 +117,8 @@ def assign_manager(employee, manager_id):
 
 
 def archive_employee(employee):
-    """Archive ``employee``: hidden from lists, history and ledger kept. Archiving twice changes nothing."""
+    """Archive ``employee``: hidden from lists, history and ledger kept. Their account's powers end with
+    the record (``User.acting_role``), so the last admin's record cannot go. Archiving twice does nothing."""
     if not employee.archived:
+        accounts.keep_an_admin_after_archiving(employee.id)
         employee.archived_at = utcnow()

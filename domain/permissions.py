@@ -1,6 +1,6 @@
 """Who may see and do what: admins see everyone, managers themselves and their direct reports,
-employees only themselves. What a caller may not see does not exist for them (404); what they
-may see but not change is a 403."""
+employees only themselves; an account linked to an archived employee acts as an employee. What a
+caller may not see does not exist for them (404); what they may see but not change is a 403."""
 
 from sqlalchemy import bindparam, false, or_, true
 from werkzeug.exceptions import Forbidden
@@ -38,7 +38,7 @@ def visibility(user):
         return "all"
     if user.employee_id is None:
         return "none"
-    return "team" if user.role == "manager" else "self"
+    return "team" if user.acting_role == "manager" else "self"
 
 
 def visible_to(scope, viewer=VIEWER):
@@ -71,7 +71,11 @@ def visible_employees(user):
 
 def manages(user, employee):
     """Whether ``user`` is ``employee``'s manager."""
-    return user.role == "manager" and user.employee_id is not None and employee.manager_id == user.employee_id
+    return (
+        user.acting_role == "manager"
+        and user.employee_id is not None
+        and employee.manager_id == user.employee_id
+    )
 
 
 def decides_for(user, employee):

@@ -29,7 +29,8 @@ blp = Blueprint("employees", __name__, url_prefix="/employees", description="Emp
 @blp.response(200, EmployeeOut(many=True), headers=PAGE_HEADERS)
 def list_employees(args):
     """List the employees the caller may see, with their PTO entries (archived ones with ?archived=true)."""
-    return paginate(people.select_employees(current_user, archived=args["archived"]), args)
+    statement = people.select_employees(current_user, args["archived"], args["without_active_manager"])
+    return paginate(statement, args)
 
 
 @blp.post("")

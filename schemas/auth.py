@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from models import USERNAME_LENGTH
+from models import ROLES, USERNAME_LENGTH
 from schemas.employees import EmployeeSummaryOut
 from schemas.fields import OutSchema, Text, WholeMatch
 from schemas.users import UserOut
@@ -41,4 +41,9 @@ class PasswordChangeIn(Schema):
 
 
 class MeOut(UserOut):
+    role = fields.String(
+        attribute="acting_role",
+        validate=validate.OneOf(ROLES),
+        metadata={"description": "The role you act with: employee while your employee record is archived"},
+    )
     employee = fields.Nested(EmployeeSummaryOut, allow_none=True)

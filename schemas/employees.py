@@ -84,6 +84,10 @@ class EmployeePatchIn(Schema):
 
 class EmployeeQuery(PageArgs):
     archived = fields.Boolean(load_default=False, metadata={"description": "List archived employees instead"})
+    without_active_manager = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only those with no manager, or an archived one"},
+    )
 
 
 class LedgerLineOut(OutSchema):
