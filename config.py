@@ -70,6 +70,11 @@ def load(app, overrides=None):
         JWT_TOKEN_LOCATION=["headers"],
         MAX_CONTENT_LENGTH=_number(env, "MAX_CONTENT_LENGTH", 64 * 1024),
         PTO_OVERDRAFT_HOURS=_number(env, "PTO_OVERDRAFT_HOURS", 0, kind=Decimal),
+        # Bounds on what one employee's requests may hold, so nobody can file without limit: the longest
+        # entry in days (hours: at most 24 per day of its dates), and the open entries (pending, or
+        # approved and not yet started) an employee may have at once.
+        PTO_MAX_DAYS=_number(env, "PTO_MAX_DAYS", 366, minimum=1),
+        PTO_MAX_OPEN_ENTRIES=_number(env, "PTO_MAX_OPEN_ENTRIES", 100, minimum=1),
         PASSWORD_HASH_METHOD="scrypt",  # noqa: S106 (a hash method's name, not a password)
         # Unset: open in development and testing (the tutorial's flow), closed in production, where
         # the first admin comes from `flask create-admin` and a stranger must not be first to register.
@@ -80,6 +85,9 @@ def load(app, overrides=None):
         LOGIN_FAILURE_WINDOW=timedelta(minutes=_number(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)),
         RATELIMIT_LOGIN=_rate_limit(env, "RATELIMIT_LOGIN", "50 per 15 minutes"),
         RATELIMIT_REGISTER=_rate_limit(env, "RATELIMIT_REGISTER", "50 per hour"),
+        # Changes per signed-in user (PTO requests and decisions, employee and user changes): far above
+        # what a person or an HR import script needs, well below flooding.
+        RATELIMIT_WRITES=_rate_limit(env, "RATELIMIT_WRITES", "300 per minute"),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "pto"),
         # Host names requests may use (Flask refuses others with a 400), so links the API builds from the

@@ -43,6 +43,9 @@ USERNAME_LENGTH = 80
 NAME_LENGTH = 120
 NOTE_LENGTH = 1000
 REASON_LENGTH = 500
+# The latest entries shown inside an employee's record (the tutorial's ``pto_entries``): bounded, so
+# a long history, or thousands of filed requests, cannot make the record slow or huge to read.
+EMBEDDED_PTO_ENTRIES = 50
 
 # NUMERIC(10, 2): exact hours on PostgreSQL. SQLite keeps REAL, so the ledger rounds in SQL.
 Hours = Numeric(10, 2)
@@ -172,6 +175,8 @@ class Employee(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     pto_entries: Mapped[list["PtoEntry"]] = relationship(back_populates="employee", order_by="PtoEntry.id")
+    # Whether older entries exist beyond those loaded into ``pto_entries`` (see people.embed_recent_entries).
+    more_pto_entries = False
 
     @property
     def archived(self):
@@ -194,10 +199,12 @@ class PtoEntry(db.Model):
         CheckConstraint(one_of("status", PTO_STATUSES), name="status"),
         CheckConstraint("(start_date IS NULL) = (end_date IS NULL)", name="dates_together"),
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        # An employee's latest entries, newest first, without reading their whole history.
+        Index("ix_pto_entries_employee_id_id", "employee_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
     hours: Mapped[Decimal]
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]

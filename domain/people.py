@@ -1,16 +1,18 @@
 """Employees: who they are, who manages them, and reading one as a given caller may see them."""
 
+from collections import defaultdict
 from functools import cache
 
-from sqlalchemy import bindparam, exists, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import bindparam, exists, or_, select, union_all
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import lock_employee, lock_reporting_lines
 from domain import accounts, ledger
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
-from models import Employee, db, utcnow
+from models import EMBEDDED_PTO_ENTRIES, Employee, PtoEntry, db, utcnow
 
 
 class EmployeeArchived(Conflict):
@@ -20,30 +22,65 @@ class EmployeeArchived(Conflict):
 def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
 
-    ``locked``: first take the employee's lock (``database.lock_employee``), so the read sees every
-    change committed before it; for requests that change the employee's hours, entries or record.
+    ``with_entries``: with their latest entries (``embed_recent_entries``). ``locked``: first take the
+    employee's lock (``database.lock_employee``), so the read sees every change committed before it;
+    for requests that change the employee's hours, entries or record.
     """
     if locked:
         lock_employee(employee_id)
-    statement = _select_employee(visibility(user), with_entries, locked)
+    statement = _select_employee(visibility(user), locked)
     params = {"employee_id": employee_id, **viewer_params(user)}
-    employee = db.session.scalars(statement, params).unique().one_or_none()
+    employee = db.session.scalars(statement, params).one_or_none()
     if employee is None:
         raise NotFound("No employee with that id.")
+    if with_entries:
+        embed_recent_entries([employee])
     return employee
 
 
 @cache
-def _select_employee(scope, with_entries, locked):
+def _select_employee(scope, locked):
     """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
     statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
     if locked:
         # Whatever the session already holds of this employee predates the lock: replace it.
         statement = statement.execution_options(populate_existing=True)
-    if with_entries:
-        # One round trip: the employee's row comes back once per entry (10 or so), not worth a second query.
-        statement = statement.options(joinedload(Employee.pto_entries))
     return statement
+
+
+def embed_recent_entries(employees):
+    """Load into each employee's ``pto_entries`` their latest ``EMBEDDED_PTO_ENTRIES`` entries, oldest first,
+    and set ``more_pto_entries`` when older ones exist (``GET /pto?employee_id=`` pages through them all).
+
+    One query for the lot, reading at most that many entries per employee whatever their history, so
+    an employee's record costs the same to read after ten entries or ten thousand.
+    """
+    if not employees:
+        return
+    params = {f"employee_{index}": employee.id for index, employee in enumerate(employees)}
+    latest = defaultdict(list)
+    for entry in db.session.scalars(_select_recent_entries(len(employees)), params):
+        latest[entry.employee_id].append(entry)
+    for employee in employees:
+        entries = latest[employee.id]
+        employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
+        set_committed_value(employee, "pto_entries", entries[-EMBEDDED_PTO_ENTRIES:])
+
+
+@cache
+def _select_recent_entries(count):
+    """The latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of each of ``count`` employees (bound as
+    ``employee_0``…), each employee's read newest first on the (employee_id, id) index."""
+    latest_ids = [
+        select(PtoEntry.id)
+        .where(PtoEntry.employee_id == bindparam(f"employee_{index}"))
+        .order_by(PtoEntry.id.desc())
+        .limit(EMBEDDED_PTO_ENTRIES + 1)
+        .subquery()
+        for index in range(count)
+    ]
+    ids = union_all(*(select(latest.c.id) for latest in latest_ids))
+    return select(PtoEntry).where(PtoEntry.id.in_(ids)).order_by(PtoEntry.id)
 
 
 _MANAGER = aliased(Employee)
@@ -55,13 +92,13 @@ _WITHOUT_ACTIVE_MANAGER = or_(
 
 
 def select_employees(user, archived, without_active_manager=False):
-    """The statement listing the employees ``user`` may see, with their PTO entries, archived or not
-    (``without_active_manager``: only those nobody manages, see ``_WITHOUT_ACTIVE_MANAGER``)."""
+    """The statement listing the employees ``user`` may see, archived or not; ``without_active_manager``:
+    only those nobody manages (``_WITHOUT_ACTIVE_MANAGER``). Their entries: ``embed_recent_entries``."""
     archived_clause = Employee.archived_at.is_not(None) if archived else Employee.archived_at.is_(None)
     statement = select(Employee).where(archived_clause, visible_employees(user))
     if without_active_manager:
         statement = statement.where(_WITHOUT_ACTIVE_MANAGER)
-    return statement.order_by(Employee.id).options(selectinload(Employee.pto_entries))
+    return statement.order_by(Employee.id)
 
 
 def require_active(employee):

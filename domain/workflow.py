@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
@@ -11,6 +12,7 @@ from database import lock_employee
 from domain import ledger
 from domain.people import get_employee_or_404, require_active
 from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
+from errors import InvalidField
 from models import Employee, PtoEntry, db, utcnow
 
 LIVE = ("pending", "approved")  # entries that hold days and hours
@@ -25,17 +27,26 @@ class OverlappingRequest(Conflict):
     pass
 
 
+class TooManyOpenEntries(Conflict):
+    pass
+
+
+HOURS_PER_DAY = 24
+
+
 def file_pto(user, employee_id, data):
     """File an entry: approved at once when the filer decides for the employee, else pending.
 
     Requests for one employee queue on their row, so the overlap and availability checks
     see every entry filed before them.
     """
+    _require_hours_fit_days(data["hours"], data.get("start_date"), data.get("end_date"))
     employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)
+    now = utcnow()
+    _refuse_too_many_open(employee.id, now.date())
     if data.get("start_date"):
         _refuse_overlap(employee.id, data["start_date"], data["end_date"])
-    now = utcnow()
     entry = PtoEntry(employee_id=employee.id, status="pending", requested_by=user.id, created_at=now, **data)
     if entry.takes_hours:
         ledger.ensure_available(employee, entry.hours)
@@ -130,6 +141,41 @@ def _transition(entry, allowed_from, to_status, **changes):
         raise IllegalTransition("The entry was changed by another request; reload it.")
     for name, value in changes.items():  # the object now shows what the row holds
         set_committed_value(entry, name, value)
+
+
+def _require_hours_fit_days(hours, start, end):
+    """Raise 422 unless the entry spans at most PTO_MAX_DAYS days and its hours fit them (24 a day).
+    An undated entry may hold what the longest dated one may."""
+    max_days = current_app.config["PTO_MAX_DAYS"]
+    days = max_days if start is None else (end - start).days + 1
+    if days > max_days:
+        raise InvalidField("end_date", f"An entry may span at most {max_days} days; this one spans {days}.")
+    if hours > HOURS_PER_DAY * days:
+        limit = (
+            f"{days} day{'s' if days > 1 else ''}" if start else f"an undated entry (PTO_MAX_DAYS: {days})"
+        )
+        raise InvalidField("hours", f"At most {HOURS_PER_DAY * days} hours fit {limit}.")
+
+
+def _refuse_too_many_open(employee_id, today):
+    """Raise 409 if the employee already holds PTO_MAX_OPEN_ENTRIES open entries: pending, or approved
+    and not yet started."""
+    limit = current_app.config["PTO_MAX_OPEN_ENTRIES"]
+    open_entries = db.session.scalar(_COUNT_OPEN_ENTRIES, {"employee_id": employee_id, "today": today})
+    if open_entries >= limit:
+        raise TooManyOpenEntries(
+            f"The employee already has {open_entries} open entries (pending, or approved and not yet "
+            f"started), the most allowed: decide or cancel some first."
+        )
+
+
+_COUNT_OPEN_ENTRIES = select(func.count()).where(
+    PtoEntry.employee_id == bindparam("employee_id"),
+    or_(
+        PtoEntry.status == "pending",
+        and_(PtoEntry.status == "approved", PtoEntry.start_date > bindparam("today")),
+    ),
+)
 
 
 def _refuse_overlap(employee_id, start, end):

@@ -16,6 +16,7 @@ from schemas.employees import (
     LedgerLineOut,
     LedgerQuery,
 )
+from web import rate_limits
 from web.api import Blueprint
 from web.pagination import PAGE_HEADERS, paginate
 from web.tokens import admin_required
@@ -30,15 +31,18 @@ blp = Blueprint("employees", __name__, url_prefix="/employees", description="Emp
 def list_employees(args):
     """List the employees the caller may see, with their PTO entries (archived ones with ?archived=true)."""
     statement = people.select_employees(current_user, args["archived"], args["without_active_manager"])
-    return paginate(statement, args)
+    employees, headers = paginate(statement, args)
+    people.embed_recent_entries(employees)
+    return employees, headers
 
 
 @blp.post("")
-@blp.errors(403)
+@blp.errors(403, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeeIn, example={"name": "Dana Scully", "hours_balance": 80, "manager_id": None})
 @blp.response(201, EmployeeOut)
+@rate_limits.limit_writes()
 def create_employee(data):
     """Add an employee (admins); their starting hours become the opening ledger line."""
     employee = people.add_employee(
@@ -57,11 +61,12 @@ def get_employee(employee_id):
 
 
 @blp.put("/<id:employee_id>")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(BalanceIn, example={"hours_balance": 96, "reason": "2027 allowance"})
 @blp.response(200, EmployeeOut)
+@rate_limits.limit_writes()
 def set_employee_balance(data, employee_id):
     """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
     people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
@@ -70,11 +75,12 @@ def set_employee_balance(data, employee_id):
 
 
 @blp.patch("/<id:employee_id>")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeePatchIn, required=False, example={"name": "Dana K. Scully", "manager_id": 1})
 @blp.response(200, EmployeeOut)
+@rate_limits.limit_writes()
 def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""
     people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
@@ -83,10 +89,11 @@ def update_employee(data, employee_id):
 
 
 @blp.delete("/<id:employee_id>")
-@blp.errors(403)
+@blp.errors(403, 429)
 @jwt_required()
 @admin_required
 @blp.response(204)
+@rate_limits.limit_writes()
 def archive_employee(employee_id):
     """Archive an employee (admins): hidden from lists, history and ledger kept."""
     people.archive_employee(people.get_employee_or_404(current_user, employee_id))

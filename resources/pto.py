@@ -7,6 +7,7 @@ from database import commit_keeping_loaded_objects
 from domain import workflow
 from models import db
 from schemas.pto import NoteIn, PtoIn, PtoOut, PtoQuery
+from web import rate_limits
 from web.api import Blueprint
 from web.pagination import PAGE_HEADERS, paginate
 
@@ -23,7 +24,7 @@ def list_pto(args):
 
 
 @blp.post("")
-@blp.errors(404, 409)
+@blp.errors(404, 409, 429)
 @jwt_required()
 @blp.arguments(
     PtoIn,
@@ -37,6 +38,7 @@ def list_pto(args):
     },
 )
 @blp.response(201, PtoOut)
+@rate_limits.limit_writes()
 def create_pto(data):
     """File PTO: approved at once (hours taken) by an admin or the manager, else pending approval."""
     entry = workflow.file_pto(current_user, data.pop("employee_id"), data)
@@ -53,10 +55,11 @@ def get_pto(entry_id):
 
 
 @blp.post("/<id:entry_id>/approve")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
 @blp.response(200, PtoOut)
+@rate_limits.limit_writes()
 def approve(data, entry_id):
     """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
     entry = workflow.get_entry_or_404(current_user, entry_id)
@@ -66,10 +69,11 @@ def approve(data, entry_id):
 
 
 @blp.post("/<id:entry_id>/deny")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @blp.arguments(NoteIn, required=False, example={"note": "Year-end close: please pick another week"})
 @blp.response(200, PtoOut)
+@rate_limits.limit_writes()
 def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
     entry = workflow.get_entry_or_404(current_user, entry_id)
@@ -79,10 +83,11 @@ def deny(data, entry_id):
 
 
 @blp.post("/<id:entry_id>/cancel")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @blp.arguments(NoteIn, required=False, example={"note": "Plans changed"})
 @blp.response(200, PtoOut)
+@rate_limits.limit_writes()
 def cancel(data, entry_id):
     """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
     entry = workflow.get_entry_or_404(current_user, entry_id)
@@ -92,9 +97,10 @@ def cancel(data, entry_id):
 
 
 @blp.delete("/<id:entry_id>")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @blp.response(204)
+@rate_limits.limit_writes()
 def delete_pto(entry_id):
     """Cancel an entry (the tutorial's DELETE); its history is kept."""
     workflow.cancel_pto(workflow.get_entry_or_404(current_user, entry_id), current_user)

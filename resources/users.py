@@ -6,6 +6,7 @@ from domain import accounts
 from models import db
 from schemas.fields import PageArgs
 from schemas.users import UserOut, UserPatchIn
+from web import rate_limits
 from web.api import Blueprint
 from web.pagination import PAGE_HEADERS, paginate
 from web.tokens import admin_required
@@ -35,11 +36,12 @@ def get_user(user_id):
 
 
 @blp.patch("/<id:user_id>")
-@blp.errors(403, 409)
+@blp.errors(403, 409, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(UserPatchIn, required=False, example={"role": "manager", "employee_id": 1})
 @blp.response(200, UserOut)
+@rate_limits.limit_writes()
 def patch_user(data, user_id):
     """Change a user's role, linked employee or active flag (admins); it applies to their next request."""
     user = accounts.get_user_or_404(user_id)

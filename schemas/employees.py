@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models import LEDGER_KINDS, MAX_ID, NAME_LENGTH, REASON_LENGTH
+from models import EMBEDDED_PTO_ENTRIES, LEDGER_KINDS, MAX_ID, NAME_LENGTH, REASON_LENGTH
 from schemas.fields import (
     BALANCE_RANGE,
     CalendarDate,
@@ -34,7 +34,16 @@ class EmployeeSummaryOut(OutSchema):
 class EmployeeOut(EmployeeSummaryOut):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-    pto_entries = fields.List(fields.Nested(PtoOut))
+    pto_entries = fields.List(
+        fields.Nested(PtoOut),
+        metadata={
+            "description": f"The employee's latest {EMBEDDED_PTO_ENTRIES} entries, oldest first; "
+            "GET /pto?employee_id= lists them all"
+        },
+    )
+    more_pto_entries = fields.Boolean(
+        metadata={"description": "True when older entries exist beyond pto_entries"},
+    )
 
 
 def manager_field():

@@ -41,7 +41,13 @@ def redis_answers(url):
 
 
 @pytest.fixture
-def instances(request, tmp_path):
+def instance_env(request):
+    """Settings a test adds to both instances' environment (``parametrize(..., indirect=True)``)."""
+    return getattr(request, "param", {})
+
+
+@pytest.fixture
+def instances(request, tmp_path, instance_env):
     """Two instances, each gunicorn with two workers, sharing a fresh PostgreSQL database and Redis."""
     if not POSTGRES_URL:
         pytest.skip(SKIPPED_POSTGRES)
@@ -55,6 +61,7 @@ def instances(request, tmp_path):
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": f"pto-test-{uuid.uuid4().hex}",  # this test's counters only
         "RATELIMIT_LOGIN": f"{ADDRESS_LIMIT} per 15 minutes",
+        **instance_env,
     }
     servers = []
     for name in ("a", "b"):
@@ -119,6 +126,20 @@ def test_the_address_limit_counts_across_instances_in_redis(instances):
     assert sprayed == [401] * ADDRESS_LIMIT
     for base in (a, b):
         assert_json_error(wrong_login(base, "someone-new"), 429)
+
+
+@pytest.mark.parametrize("instance_env", [{"RATELIMIT_WRITES": "6 per minute"}], indirect=True)
+def test_a_users_budget_of_changes_counts_across_instances_in_redis(instances):
+    """Changes by one user on either instance share one count (RATELIMIT_STORAGE_URI)."""
+    a, b = instances
+    token = admin_token(a)
+    employee_id = create_employee(a, token, hours_balance=100)["id"]  # the first change
+
+    filed = [file_pto((a, b)[i % 2], token, employee_id, 1).status_code for i in range(5)]
+
+    assert filed == [201] * 5
+    for base in (a, b):
+        assert_json_error(file_pto(base, token, employee_id, 1), 429)
 
 
 def test_simultaneous_pto_split_across_instances_loses_nothing(instances):

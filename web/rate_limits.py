@@ -1,13 +1,16 @@
-"""Per-address rate limits (Flask-Limiter), answered in the JSON error shape.
+"""Rate limits (Flask-Limiter), answered in the JSON error shape.
 
-Only failed logins and registrations count, with limits far above the per-account guard's
-(domain/login_guard.py), so an office behind one address is not locked out by a few typos.
+Per address, only failed logins and registrations count, with limits far above the per-account
+guard's (domain/login_guard.py), so an office behind one address is not locked out by a few typos.
+Per signed-in user, every change shares one budget (RATELIMIT_WRITES), so no account can flood the
+database with requests.
 """
 
 import math
 import time
 
 from flask import current_app
+from flask_jwt_extended import get_jwt_identity
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -20,9 +23,9 @@ limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True, 
 
 
 def init_app(app):
-    """Attach the per-address limiter; its refusals answer in the JSON error shape."""
+    """Attach the limiter; its refusals answer in the JSON error shape."""
     limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, _address_throttled)
+    app.register_error_handler(RateLimitExceeded, _throttled)
 
 
 def limit_login_failures():
@@ -42,11 +45,25 @@ def limit_registrations():
     )
 
 
-def _address_throttled(_error):
+WRITES = "writes"
+
+
+def limit_writes():
+    """Per-user limit on changes (RATELIMIT_WRITES), one budget shared by every view it decorates.
+    Goes below ``@jwt_required()`` (it counts the signed-in user) and below ``@blp.arguments``, so a
+    request refused for its shape costs nothing."""
+    return limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_WRITES"], scope=WRITES, key_func=_signed_in_user
+    )
+
+
+def _signed_in_user():
+    return f"user:{get_jwt_identity()}"
+
+
+def _throttled(_error):
     breached = limiter.current_limit
     retry_after = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
-    return error_response(
-        429,
-        "Too many attempts from this address; retry later.",
-        headers={"Retry-After": str(retry_after)},
-    )
+    per_user = breached is not None and WRITES in breached.request_args
+    message = "Too many changes from this account" if per_user else "Too many attempts from this address"
+    return error_response(429, f"{message}; retry later.", headers={"Retry-After": str(retry_after)})
