@@ -79,9 +79,11 @@ def load(app, overrides=None):
         # Unset: open in development and testing (the tutorial's flow), closed in production, where
         # the first admin comes from `flask create-admin` and a stranger must not be first to register.
         REGISTRATION_OPEN=_flag(env, "REGISTRATION_OPEN", None),
-        # Brute force: failed password checks per account (in the database, so every worker and
-        # dyno counts together), and failed attempts per client address (Flask-Limiter).
+        # Brute force: failed password checks per account from one address, and per account from
+        # everywhere (in the database, so every worker and dyno counts together; a stranger cannot lock
+        # the owner out: domain/login_guard.py), and failed attempts per client address (Flask-Limiter).
         LOGIN_FAILURE_LIMIT=_number(env, "LOGIN_FAILURE_LIMIT", 5, minimum=1),
+        LOGIN_ACCOUNT_FAILURE_LIMIT=_number(env, "LOGIN_ACCOUNT_FAILURE_LIMIT", 50, minimum=1),
         LOGIN_FAILURE_WINDOW=timedelta(minutes=_number(env, "LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)),
         RATELIMIT_LOGIN=_rate_limit(env, "RATELIMIT_LOGIN", "50 per 15 minutes"),
         RATELIMIT_REGISTER=_rate_limit(env, "RATELIMIT_REGISTER", "50 per hour"),

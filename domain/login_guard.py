@@ -1,15 +1,20 @@
 """The per-account brute-force guard: failed password checks per username, counted in the database.
 
-The database counts password checks against a username, so every worker and dyno shares the count
-and a restart does not reset it. An attempt is counted *before* the password is checked and
-forgiven when it succeeds: simultaneous guesses cannot all slip in under the limit. (The per-address
-limit, which counts in Flask-Limiter's storage, is web/rate_limits.py.)
+Two counts, so that guessing stays slow but a stranger cannot lock the owner out: failures against
+an account *from one address* (LOGIN_FAILURE_LIMIT, 5), which stops a guesser and nobody else, and
+failures against the account from everywhere (LOGIN_ACCOUNT_FAILURE_LIMIT, 50), a ceiling that only
+an attack from many addresses reaches, and which then holds for everyone until its window ends.
+
+The database keeps the counts, so every worker and dyno shares them and a restart does not reset
+them. An attempt is counted *before* the password is checked and forgiven when it succeeds:
+simultaneous guesses cannot all slip in under the limit. (The per-address limit on failed logins
+across accounts, which counts in Flask-Limiter's storage, is web/rate_limits.py.)
 """
 
 import math
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, select, text, update
 from werkzeug.exceptions import TooManyRequests
 
 from models import LoginThrottle, UTCDateTime, db, utcnow
@@ -33,7 +38,14 @@ _CLAIM_ATTEMPT = text(
 _WINDOW_STARTED_AT = select(LoginThrottle.window_started_at).where(
     LoginThrottle.username_key == bindparam("key")
 )
-_FORGIVE = delete(LoginThrottle).where(LoginThrottle.username_key == bindparam("key"))
+_FORGIVE_FROM_ADDRESS = delete(LoginThrottle).where(LoginThrottle.username_key == bindparam("key"))
+# A right password takes back its own claim on the account's ceiling, and only that: failures made
+# elsewhere (perhaps by an attacker) stand until their window ends.
+_FORGIVE_ONE = (
+    update(LoginThrottle)
+    .where(LoginThrottle.username_key == bindparam("key"), LoginThrottle.failures > 0)
+    .values(failures=LoginThrottle.failures - 1)
+)
 _DELETE_ENDED_WINDOWS = delete(LoginThrottle).where(LoginThrottle.window_started_at <= bindparam("before"))
 
 
@@ -41,31 +53,46 @@ class AccountThrottled(TooManyRequests):
     description = "Too many failed password attempts for this account; retry later."
 
 
-def claim_password_attempt(username):
-    """Count a password check against ``username``'s account, or raise 429 with Retry-After when its
-    window already holds LOGIN_FAILURE_LIMIT failures (then nothing is written).
+class ThrottledFromAddress(TooManyRequests):
+    description = "Too many failed password attempts for this account from this address; retry later."
+
+
+def claim_password_attempt(username, address):
+    """Count a password check against ``username``'s account from ``address``, or raise 429 with
+    Retry-After when that pair already holds LOGIN_FAILURE_LIMIT failures in the window, or the
+    account LOGIN_ACCOUNT_FAILURE_LIMIT (then nothing stands: the caller's transaction is rolled back).
 
     The count must stand even when the password then turns out wrong and the request fails: the
     caller commits it before checking the password (resources/auth.py's one early commit).
     """
-    key, now = username.lower(), utcnow()
+    config, now = current_app.config, utcnow()
+    _claim(_address_key(username, address), config["LOGIN_FAILURE_LIMIT"], now, ThrottledFromAddress)
+    _claim(_account_key(username), config["LOGIN_ACCOUNT_FAILURE_LIMIT"], now, AccountThrottled)
+
+
+def forgive_attempts(username, address):
+    """The password was right: forget the failures from this address, and this attempt's claim on
+    the account's ceiling."""
+    db.session.execute(_FORGIVE_FROM_ADDRESS, {"key": _address_key(username, address)})
+    db.session.execute(_FORGIVE_ONE, {"key": _account_key(username)})
+
+
+def _account_key(username):
+    return f"account {username.lower()}"
+
+
+def _address_key(username, address):
+    # Usernames hold no spaces (schemas/auth.py), so neither kind of key can pass for the other.
+    return f"{username.lower()} {address}"
+
+
+def _claim(key, limit, now, refusal):
     window = current_app.config["LOGIN_FAILURE_WINDOW"]
-    params = {
-        "key": key,
-        "now": now,
-        "window_start": now - window,
-        "limit": current_app.config["LOGIN_FAILURE_LIMIT"],
-    }
+    params = {"key": key, "now": now, "window_start": now - window, "limit": limit}
     if db.session.execute(_CLAIM_ATTEMPT, params).first() is None:
         # The window may have been forgiven (a successful login) or pruned since the claim: come back now.
         started_at = db.session.scalar(_WINDOW_STARTED_AT, {"key": key})
-        retry_after = _seconds_until(started_at + window, now) if started_at else 1
-        raise AccountThrottled(retry_after=retry_after)
-
-
-def forgive_attempts(username):
-    """The password was right: forget the account's failed attempts."""
-    db.session.execute(_FORGIVE, {"key": username.lower()})
+        raise refusal(retry_after=_seconds_until(started_at + window, now) if started_at else 1)
 
 
 def prune_ended_windows(now=None):

@@ -1,6 +1,6 @@
 """/register, /login, /refresh, /logout and /me: accounts and their sessions."""
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_jwt_extended import current_user, get_jwt, jwt_required
 from werkzeug.exceptions import Forbidden
 
@@ -20,14 +20,15 @@ class RegistrationClosed(Forbidden):
 
 
 def count_password_attempt(username):
-    """Count a password check against ``username``'s account and commit it: the one early commit.
+    """Count a password check against ``username``'s account from the client's address and commit it:
+    the one early commit.
 
     The count must stand even when the password then turns out wrong and the request fails, and the
     slow hash check that follows must run with no transaction open (on SQLite a write transaction
     holds the whole database's write lock). So a login is this commit, then at most one more write
     transaction for its outcome (the session it opens); a wrong password writes nothing more.
     """
-    login_guard.claim_password_attempt(username)
+    login_guard.claim_password_attempt(username, request.remote_addr)
     db.session.commit()
 
 
@@ -58,7 +59,7 @@ def login(data):
     credentials = accounts.credentials_of(username)
     count_password_attempt(username)
     user_id = accounts.verify_credentials(credentials, data["password"])
-    login_guard.forgive_attempts(username)
+    login_guard.forgive_attempts(username, request.remote_addr)
     tokens = sessions.start_session(user_id)
     db.session.commit()
     return tokens
@@ -108,7 +109,7 @@ def change_password(data):
     if not accounts.password_matches(stored_hash, data["current_password"]):
         raise accounts.WrongPassword()
     new_hash = accounts.hash_password(data["new_password"])
-    login_guard.forgive_attempts(username)
+    login_guard.forgive_attempts(username, request.remote_addr)
     accounts.change_password(user_id, new_hash, keep_session_id=get_jwt()["sid"])
     db.session.commit()
     return {"message": "Password changed; your other sessions have ended."}

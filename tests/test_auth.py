@@ -236,8 +236,10 @@ def test_a_login_is_one_write_transaction_for_its_attempt_and_at_most_one_for_it
     with write_transactions() as unknown:
         assert client.post("/login", json={"username": "nobody", "password": PASSWORD}).status_code == 401
 
-    attempt = ("commit", ["INSERT login_throttles"])
-    assert success == [attempt, ("commit", ["DELETE login_throttles", "INSERT login_sessions"])]
+    # Each attempt counts against the account from this address, and from everywhere.
+    attempt = ("commit", ["INSERT login_throttles", "INSERT login_throttles"])
+    outcome = ["DELETE login_throttles", "UPDATE login_throttles", "INSERT login_sessions"]
+    assert success == [attempt, ("commit", outcome)]
     assert failure == [attempt]
     assert unknown == [attempt]
 

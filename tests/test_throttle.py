@@ -1,7 +1,7 @@
 """Brute force: failed password checks are limited per account and per client address (PRODUCT.md §2, §3).
 
-Per account: 5 failures in 15 minutes, counted in the database. Per address: failed attempts
-only, with a limit set here to 8 (50 by default) so these tests stay short.
+Per account: 5 failures in 15 minutes from one address, 50 from everywhere, counted in the database.
+Per address: failed attempts only, with a limit set here to 8 (50 by default) so these tests stay short.
 """
 
 from datetime import timedelta
@@ -56,6 +56,50 @@ def test_an_account_locks_after_five_failures_even_for_the_right_password(client
     assert failures == [401] * 5
     assert_throttled(locked, at_least=15 * 60 - 30)  # the window started with the first failure
     assert "account" in locked.json["message"]
+
+
+def test_a_stranger_cannot_lock_the_owner_out(client):
+    """Failures count per account *and* address: the guesser is stopped, the owner elsewhere is not."""
+    register_from(client, "admin")
+
+    guesses = [attempt(client, "admin", address="203.0.113.66").status_code for _ in range(5)]
+
+    assert guesses == [401] * 5
+    stopped = attempt(client, "admin", PASSWORD, address="203.0.113.66")
+    assert_throttled(stopped)
+    assert stopped.json["message"] == (
+        "Too many failed password attempts for this account from this address; retry later."
+    )
+    assert attempt(client, "admin", PASSWORD, address="198.51.100.2").status_code == 200
+
+
+def test_guesses_from_many_addresses_meet_a_ceiling_for_the_account(client):
+    """An attack spread over addresses gets LOGIN_ACCOUNT_FAILURE_LIMIT (50) guesses in all, then the
+    account is locked for everyone until the window ends."""
+    register_from(client, "admin")
+
+    guesses = [
+        attempt(client, "admin", address=f"203.0.113.{address}").status_code
+        for address in range(10)
+        for _ in range(5)
+    ]
+
+    assert guesses == [401] * 50
+    for address in ("203.0.113.99", "198.51.100.2"):
+        locked = attempt(client, "admin", PASSWORD, address=address)
+        assert_throttled(locked)
+        assert locked.json["message"] == "Too many failed password attempts for this account; retry later."
+
+
+def test_the_owners_own_logins_never_count_towards_the_ceiling(client):
+    register_from(client, "alice")
+
+    logins = [
+        attempt(client, "alice", PASSWORD, address=f"198.51.100.{i % 3}").status_code for i in range(55)
+    ]
+
+    assert logins == [200] * 55
+    assert attempt(client, "alice", address="198.51.100.9").status_code == 401
 
 
 def test_other_accounts_still_log_in_while_one_is_locked(client):
@@ -216,10 +260,12 @@ def test_prune_tokens_deletes_expired_sessions_and_ended_throttles(app, client):
     result = app.test_cli_runner().invoke(args=["prune-tokens"])
 
     assert result.exit_code == 0, result.output
-    assert "Deleted 1 expired session(s) and 1 ended login throttle(s)." in result.output
+    # Ended: "someone else" from this address and from everywhere, and alice's (her logins succeeded).
+    assert "Deleted 1 expired session(s) and 3 ended login throttle(s)." in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
-        assert db.session.scalar(sa.select(LoginThrottle.username_key)) == "someone"
+        kept = set(db.session.scalars(sa.select(LoginThrottle.username_key)))
+        assert kept == {"someone 127.0.0.1", "account someone"}
     assert client.get("/me", headers=live).status_code == 200
     assert client.get("/me", headers=expired).status_code == 401
 
