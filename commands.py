@@ -5,15 +5,16 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from werkzeug.exceptions import Conflict
 
+from database import end_read_transaction
 from domain import accounts, login_guard, sessions
 from errors import InvalidField
 from models import ROLES, db
-from schemas.auth import RegisterIn
+from schemas.auth import PasswordResetIn, RegisterIn
 
 
 def init_app(app):
     """Add the commands to the app's `flask` CLI."""
-    for command in (create_admin_command, create_user_command, prune_tokens_command):
+    for command in (create_admin_command, create_user_command, set_password_command, prune_tokens_command):
         app.cli.add_command(command)
 
 
@@ -25,10 +26,7 @@ def init_app(app):
 @with_appcontext
 def create_user_command(username, password, role, employee_id):
     """Create an account from the shell (works when registration is closed)."""
-    try:
-        RegisterIn().load({"username": username, "password": password})
-    except ValidationError as error:
-        raise click.UsageError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.messages.items())) from None
+    _validate(RegisterIn(), {"username": username, "password": password})
     try:
         user = accounts.add_user(username, password, role)
         db.session.flush()
@@ -38,6 +36,14 @@ def create_user_command(username, password, role, employee_id):
     except (Conflict, InvalidField) as error:
         raise click.ClickException(error.description) from None
     click.echo(f"Created {role} {user.username!r} (user {user.id}).")
+
+
+def _validate(schema, data):
+    """Check ``data`` as the API would, or stop with the API's messages."""
+    try:
+        schema.load(data)
+    except ValidationError as error:
+        raise click.UsageError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.messages.items())) from None
 
 
 @click.command("create-admin")
@@ -59,6 +65,26 @@ def create_admin_command(context, username, password, if_no_admin):
     username = username or click.prompt("Username")
     password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     context.invoke(create_user_command, username=username, password=password, role="admin", employee_id=None)
+
+
+@click.command("set-password")
+@click.option("--username", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--must-change", is_flag=True, help="The user must choose their own password at their next login."
+)
+@with_appcontext
+def set_password_command(username, password, must_change):
+    """Set an account's password from the shell (a forgotten one, the last admin's); its sessions end."""
+    _validate(PasswordResetIn(), {"new_password": password})
+    credentials = accounts.credentials_of(username)
+    if credentials is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    end_read_transaction()  # the hash is slow on purpose: hold no lock while it runs
+    new_hash = accounts.hash_password(password)
+    accounts.reset_password(accounts.get_user_or_404(credentials.id), new_hash, must_change)
+    db.session.commit()
+    click.echo(f"Password of {username!r} set; their sessions have ended.")
 
 
 @click.command("prune-tokens")

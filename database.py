@@ -87,6 +87,16 @@ def _restore_transactions(dbapi_connection, _record):
         dbapi_connection.autocommit = False
 
 
+def end_read_transaction():
+    """End the request's transaction, which has only read so far, before slow work that needs no lock
+    (hashing a password): on SQLite, a write request's transaction holds the database's write lock
+    from its first statement. The next statement begins a new transaction."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("The transaction holds changes: end_read_transaction() would drop them.")
+    session.rollback()
+
+
 def commit_keeping_loaded_objects():
     """Commit, keeping the objects this request loaded as they are instead of reloading them.
 

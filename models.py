@@ -16,6 +16,7 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     exists,
+    false,
     func,
     select,
     text,
@@ -108,6 +109,8 @@ class User(db.Model):
     # The employee record this account belongs to: what "themselves" means for its role.
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when an admin resets the password: until the user picks their own, they may do nothing else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     employee: Mapped["Employee | None"] = relationship()

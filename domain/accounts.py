@@ -15,7 +15,7 @@ from models import Employee, User, db
 
 # What a password check needs, read as plain values: they stay readable after the early commit
 # that counts the attempt (see resources/auth.py), when ORM objects would reload.
-_CREDENTIALS = select(User.id, User.password_hash, User.is_active)
+_CREDENTIALS = select(User.id, User.password_hash, User.is_active, User.must_change_password)
 
 
 class BadCredentials(Unauthorized):
@@ -41,6 +41,14 @@ class EmployeeTaken(Conflict):
 
 class OwnLink(Forbidden):
     description = "Another admin must change or remove your own employee link."
+
+
+class OwnReset(Forbidden):
+    description = "Change your own password with POST /me/password, which asks for the current one."
+
+
+class PasswordChangeRequired(Forbidden):
+    description = "Your password was reset: choose your own with POST /me/password first."
 
 
 def hash_password(password):
@@ -80,8 +88,35 @@ def _decoy_hash(method):
 
 def change_password(user_id, new_hash, keep_session_id):
     """Store the user's new password hash and end every session of theirs but ``keep_session_id``."""
-    db.session.get(User, user_id).password_hash = new_hash
+    user = db.session.get(User, user_id)
+    user.password_hash, user.must_change_password = new_hash, False
     end_sessions(user_id, keep_session_id=keep_session_id)
+
+
+def require_resettable(admin, user_id):
+    """Raise 404 for an unknown user, and 403 for ``admin``'s own account: a stolen token must not be
+    a way to replace a password without knowing it."""
+    get_user_or_404(user_id)
+    if user_id == admin.id:
+        raise OwnReset()
+
+
+def reset_password(user, new_hash, must_change):
+    """Give ``user`` a password an admin chose and end every session of theirs; ``must_change``: until
+    they choose their own (POST /me/password), they may do nothing else."""
+    user.password_hash, user.must_change_password = new_hash, must_change
+    end_sessions(user.id)
+
+
+# What a user who must change their password may still do: see who they are, change it, and leave.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.me", "auth.change_password", "auth.logout", "auth.refresh"})
+
+
+def require_password_chosen(user, endpoint):
+    """Raise 403 if ``user`` must change their password and ``endpoint`` is not one of the few they
+    may use meanwhile."""
+    if user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise PasswordChangeRequired()
 
 
 def add_user(username, password, role=None):

@@ -62,7 +62,7 @@ def login(data):
     login_guard.forgive_attempts(username, request.remote_addr)
     tokens = sessions.start_session(user_id)
     db.session.commit()
-    return tokens
+    return {**tokens, "must_change_password": credentials.must_change_password}
 
 
 @blp.post("/refresh")
@@ -71,7 +71,8 @@ def login(data):
 @blp.response(200, TokenOut)
 def refresh():
     """Exchange a refresh token for a new access token in the same session."""
-    return sessions.issue_tokens(current_user.id, get_jwt()["sid"], with_refresh=False)
+    tokens = sessions.issue_tokens(current_user.id, get_jwt()["sid"], with_refresh=False)
+    return {**tokens, "must_change_password": current_user.must_change_password}
 
 
 @blp.post("/logout")

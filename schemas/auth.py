@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from models import ROLES, USERNAME_LENGTH
 from schemas.employees import EmployeeSummaryOut
-from schemas.fields import OutSchema, Text, WholeMatch
+from schemas.fields import OutSchema, StrictBoolean, Text, WholeMatch
 from schemas.users import UserOut
 
 USERNAME_CHARACTERS = r"^[A-Za-z0-9._@-]+$"
@@ -33,11 +33,28 @@ class TokenOut(OutSchema):
     refresh_token = fields.String()
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True, metadata={"description": "Access token lifetime in seconds"})
+    must_change_password = fields.Boolean(
+        required=True,
+        metadata={"description": "After an admin reset: other requests get 403 until POST /me/password"},
+    )
+
+
+def new_password_field(**kwargs):
+    """A password someone chooses: 8 to PASSWORD_LENGTH characters."""
+    return Text(required=True, validate=validate.Length(min=8, max=PASSWORD_LENGTH), **kwargs)
 
 
 class PasswordChangeIn(Schema):
     current_password = Text(required=True, validate=validate.Length(min=1, max=PASSWORD_LENGTH))
-    new_password = Text(required=True, validate=validate.Length(min=8, max=PASSWORD_LENGTH))
+    new_password = new_password_field()
+
+
+class PasswordResetIn(Schema):
+    new_password = new_password_field()
+    must_change = StrictBoolean(
+        load_default=True,
+        metadata={"description": "Whether the user must choose their own password at their next login"},
+    )
 
 
 class MeOut(UserOut):

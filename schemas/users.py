@@ -14,6 +14,9 @@ class UserOut(OutSchema):
         allow_none=True, metadata={"description": "The employee record this user is"}
     )
     is_active = fields.Boolean()
+    must_change_password = fields.Boolean(
+        metadata={"description": "Set by an admin's reset; cleared when the user changes their password"}
+    )
     created_at = fields.DateTime()
 
 

@@ -184,3 +184,37 @@ def test_registration_is_closed_in_production_unless_opened(
 
     dispose(app)
     assert response.status_code == first_registration, response.json
+
+
+def test_set_password_replaces_a_forgotten_password_and_ends_sessions(client, admin, flask):
+    session = login(client, "admin")
+
+    result = flask("set-password", *account("admin", "a brand new passphrase"))
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Password of 'admin' set; their sessions have ended.\n"
+    assert client.get("/me", headers=session).status_code == 401
+    assert can_log_in(client, "admin", "a brand new passphrase")
+    assert not can_log_in(client, "admin", PASSWORD)
+
+
+def test_set_password_can_require_a_change_at_next_login(client, admin, flask):
+    result = flask("set-password", *account("admin", "a brand new passphrase"), "--must-change")
+
+    assert result.exit_code == 0, result.output
+    headers = login(client, "admin", "a brand new passphrase")
+    assert client.get("/employees", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [("nobody", "a brand new passphrase", "No user named 'nobody'."), ("admin", "short", "new_password")],
+)
+def test_set_password_refuses_unknown_users_and_short_passwords(
+    client, admin, flask, username, password, message
+):
+    result = flask("set-password", *account(username, password))
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert can_log_in(client, "admin", PASSWORD)

@@ -1,6 +1,9 @@
 """The migrations are the schema's only author: they match the models and run both ways."""
 
+from datetime import UTC, datetime
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -43,3 +46,26 @@ def test_migrations_run_without_the_request_statement_timeout(database_url):
     with app.app_context():
         downgrade(revision="base")
         upgrade()
+
+
+def test_accounts_made_before_password_resets_existed_need_no_change(app, client):
+    """0004 adds must_change_password: accounts that exist then chose their own passwords."""
+    from werkzeug.security import generate_password_hash
+
+    from helpers import PASSWORD, login
+
+    with app.app_context():
+        downgrade(revision="0003")
+        db.session.execute(
+            sa.text(
+                "INSERT INTO users (username, password_hash, role, is_active, created_at) "
+                "VALUES ('veteran', :hash, 'admin', :active, :now)"
+            ),
+            {"hash": generate_password_hash(PASSWORD), "active": True, "now": datetime.now(UTC)},
+        )
+        db.session.commit()
+        upgrade()
+
+    me = client.get("/me", headers=login(client, "veteran")).json
+    assert (me["username"], me["must_change_password"]) == ("veteran", False)
+    assert client.get("/employees", headers=login(client, "veteran")).status_code == 200

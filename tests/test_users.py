@@ -268,3 +268,78 @@ def test_is_active_is_a_json_boolean_only(client, admin, flag):
     assert response.status_code == 422, response.json
     assert list(response.json["errors"]) == ["is_active"]
     assert can_log_in(client, "bob")
+
+
+# Password resets
+
+TEMPORARY = "a temporary passphrase"
+
+
+def reset(client, admin, user_id, **body):
+    return client.post(f"/users/{user_id}/password", json={"new_password": TEMPORARY, **body}, headers=admin)
+
+
+def test_an_admin_resets_a_forgotten_password_and_every_session_of_theirs_ends(client, admin):
+    session = register_and_login(client, "eli")
+    refresh = tokens(client, "eli")["refresh_token"]
+    eli = user_id_of(client, session)
+
+    response = reset(client, admin, eli)
+
+    assert response.status_code == 200, response.json
+    assert response.json["must_change_password"] is True
+    assert client.get("/me", headers=session).status_code == 401
+    assert client.post("/refresh", headers=bearer(refresh)).status_code == 401
+    assert not can_log_in(client, "eli")
+    assert can_log_in(client, "eli", TEMPORARY)
+
+
+def test_after_a_reset_the_user_must_choose_their_own_password_first(client, admin):
+    eli = user_id_of(client, register_and_login(client, "eli"))
+    reset(client, admin, eli)
+    session = tokens(client, "eli", TEMPORARY)
+    headers = bearer(session["access_token"])
+
+    assert session["must_change_password"] is True
+    refused = client.get("/employees", headers=headers)
+    assert refused.status_code == 403
+    assert refused.json["message"] == "Your password was reset: choose your own with POST /me/password first."
+    assert client.get("/me", headers=headers).json["must_change_password"] is True
+    change = {"current_password": TEMPORARY, "new_password": "my own passphrase"}
+    assert client.post("/me/password", json=change, headers=headers).status_code == 200
+
+    assert client.get("/employees", headers=headers).status_code == 200
+    assert tokens(client, "eli", "my own passphrase")["must_change_password"] is False
+
+
+def test_a_reset_may_leave_the_password_as_the_admin_set_it(client, admin):
+    eli = user_id_of(client, register_and_login(client, "eli"))
+
+    assert reset(client, admin, eli, must_change=False).json["must_change_password"] is False
+
+    assert client.get("/employees", headers=login(client, "eli", TEMPORARY)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "target", "body", "status"),
+    [
+        ("admin", "self", {}, 403),  # their own: POST /me/password asks for the current one
+        ("eli", "admin", {}, 403),
+        ("admin", 999, {}, 404),
+        ("admin", "eli", {"new_password": "short"}, 422),
+        ("admin", "eli", {"must_change": 1}, 422),
+    ],
+)
+def test_only_an_admin_resets_someone_elses_password(client, admin, who, target, body, status):
+    eli = register_and_login(client, "eli")
+    ids = {
+        "self": user_id_of(client, admin),
+        "admin": user_id_of(client, admin),
+        "eli": user_id_of(client, eli),
+    }
+    caller = admin if who == "admin" else eli
+
+    response = reset(client, caller, ids.get(target, target), **body)
+
+    assert response.status_code == status, response.json
+    assert can_log_in(client, "admin") and can_log_in(client, "eli")

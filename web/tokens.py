@@ -3,8 +3,10 @@ problem answered 401 in the JSON error shape, and the admin gate of admin-only r
 
 from functools import wraps
 
+from flask import request
 from flask_jwt_extended import JWTManager, current_user
 
+from domain.accounts import require_password_chosen
 from domain.permissions import require_admin
 from domain.sessions import live_session_user
 from errors import error_response
@@ -22,11 +24,15 @@ def init_app(app):
 
 @jwt.user_lookup_loader
 def load_session_user(_jwt_header, jwt_data):
-    """Return the caller when their token's session is still live, else None (a 401)."""
+    """Return the caller when their token's session is still live, else None (a 401); a 403 when
+    they must change their password first and this request is not doing that."""
     session_id = jwt_data.get("sid")
     if not isinstance(session_id, str):
         return None
-    return live_session_user(session_id)
+    user = live_session_user(session_id)
+    if user is not None:
+        require_password_chosen(user, request.endpoint)
+    return user
 
 
 @jwt.token_verification_loader
