@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test audit lint format migrate install install-dev clean bench openapi-snapshot
+.PHONY: run test audit lint format migrate install install-dev examples clean bench openapi-snapshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt examples/requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
@@ -30,6 +30,17 @@ run: install migrate
 migrate: export APP_ENV ?= development
 migrate: install
 	$(BIN)/flask db upgrade
+
+## examples: install requests (examples/requirements.txt), then run both example scripts against PTO_API
+## (default http://127.0.0.1:5000: start `make run` in another terminal first). pip runs every time: it
+## returns at once when the pin is met, and so works in any venv given as VENV=.
+examples: export PTO_API ?= http://127.0.0.1:5000
+examples: | $(BIN)/python
+	$(BIN)/pip install --quiet -r examples/requirements.txt
+	@$(BIN)/python -c 'import os, requests; requests.get(os.environ["PTO_API"] + "/health", timeout=5)' \
+		2>/dev/null || { echo "No API answers at $$PTO_API: start it with make run (another terminal) or set PTO_API."; exit 1; }
+	$(BIN)/python examples/tutorial_client.py
+	$(BIN)/python examples/hr_workflow.py
 
 ## test: lint, then the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install-dev lint

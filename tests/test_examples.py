@@ -3,9 +3,11 @@
 tutorial_client.py is the tutorial's register → login → list employees, which must work on a
 fresh install and again once the account exists; hr_workflow.py files a request as an employee
 and has their manager approve it. The API is then asked whether it all really happened.
+`make examples` installs their one dependency and runs both.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -13,20 +15,38 @@ from collections import Counter
 import pytest
 
 from helpers import assert_ledger_matches_balances, call, create_employee, ledger, tokens
-from live import APP_DIR
+from live import APP_DIR, free_port
 
 EXAMPLES = APP_DIR / "examples"
 SCRIPT_SECONDS = 60
 
 
+def example_env(base_url, **settings):
+    """The caller's environment with the examples' settings replaced by ``settings``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PTO_")}
+    return env | {"PTO_API": base_url, **settings}
+
+
+def make_examples(base_url):
+    """`make examples` against ``base_url``, in the venv running this test (make would build .venv)."""
+    if shutil.which("make") is None:
+        pytest.skip("`make examples` needs make: apt-get install -y make")
+    return subprocess.run(
+        ["make", "--no-print-directory", "examples", f"VENV={sys.prefix}"],
+        cwd=APP_DIR,
+        env=example_env(base_url),
+        capture_output=True,
+        text=True,
+        timeout=2 * SCRIPT_SECONDS,
+    )
+
+
 def run_example(script, base_url, **settings):
     """Run ``examples/<script>`` against ``base_url``; return its stdout, failing on a non-zero exit."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PTO_")}
-    env.update(PTO_API=base_url, **settings)
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / script)],
         cwd=APP_DIR,
-        env=env,
+        env=example_env(base_url, **settings),
         capture_output=True,
         text=True,
         timeout=SCRIPT_SECONDS,
@@ -108,3 +128,22 @@ def test_hr_workflow_files_and_approves_pto_and_runs_again(live_server, database
         manager = employees[report["manager_id"]]
         assert manager["hours_balance"] == 80 and manager["manager_id"] is None
     assert_ledger_matches_balances(database_url)
+
+
+@pytest.mark.live
+def test_make_examples_installs_requests_and_runs_both_scripts(live_server):
+    result = make_examples(live_server.base_url)
+
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert "Registered admin (role: admin)" in result.stdout
+    assert "Logged in as admin (admin)" in result.stdout
+    assert " approved by skinner-" in result.stdout and ": 24.00 h on " in result.stdout
+
+
+def test_make_examples_says_to_start_the_api_when_none_answers():
+    base = f"http://127.0.0.1:{free_port()}"
+
+    result = make_examples(base)
+
+    assert result.returncode != 0
+    assert f"No API answers at {base}: start it with make run" in result.stdout
