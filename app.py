@@ -12,7 +12,7 @@ import database
 import errors
 from models import db
 from resources import auth, employees, health, pto, users
-from web import docs, rate_limits, request_log, security_headers, tokens
+from web import docs, rate_limits, request_bodies, request_log, security_headers, tokens
 from web.api import Api, IdConverter
 
 migrate = Migrate()
@@ -44,6 +44,7 @@ def register_extensions(app):
     rate_limits.init_app(app)
     request_log.init_app(app)
     security_headers.init_app(app)
+    request_bodies.init_app(app)
 
 
 def trust_proxies(app):

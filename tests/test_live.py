@@ -6,6 +6,7 @@ beyond the balance; a cancelled entry is refunded once; a logout holds on every 
 across a restart; a new install gets exactly one first admin. No answer may be a 5xx.
 """
 
+import json
 from collections import Counter
 
 import pytest
@@ -17,6 +18,7 @@ from helpers import (
     admin_token,
     assert_ledger_matches_balances,
     balance,
+    bearer,
     call,
     create_employee,
     file_pto,
@@ -168,3 +170,27 @@ def test_simultaneous_password_guesses_get_five_checks_in_all(live_server):
 
     assert statuses(responses) == {401: 5, 429: 15}
     assert all(int(r.headers["Retry-After"]) > 0 for r in responses if r.status_code == 429)
+
+
+def chunked(body, size=4096):
+    """``body`` sent with Transfer-Encoding: chunked (no Content-Length), as requests does for a generator."""
+    return (body[start : start + size] for start in range(0, len(body), size))
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("send", [bytes, chunked], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_413_with_or_without_a_length(live_server, send):
+    """64 KiB of valid JSON and then more must not be cut at the limit and accepted."""
+    base = live_server.base_url
+    token = admin_token(base)
+    name = "x" * 100
+    valid = json.dumps({"name": name, "hours_balance": 1}).encode()
+    body = valid + b" " * (64 * 1024 - len(valid)) + b"garbage after the limit"
+    headers = {**bearer(token), "Content-Type": "application/json"}
+
+    response = requests.post(f"{base}/employees", data=send(body), headers=headers, timeout=TIMEOUT)
+
+    assert_json_error(response, 413)
+    assert call("GET", f"{base}/employees", token).json() == []
+    small = requests.post(f"{base}/employees", data=send(valid), headers=headers, timeout=TIMEOUT)
+    assert small.status_code == 201, small.text
