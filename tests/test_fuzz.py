@@ -39,7 +39,8 @@ EMPLOYEE_SESSION_ENDING = {"POST /logout", "POST /me/password"}  # PATCH /users 
 # only, and positive_data_blames_a_rule_field below then requires the 422 to blame these fields.
 RULE_FIELDS = {
     "GET /pto": {"to"},  # on or after from
-    "POST /pto": {"start_date", "end_date"},  # end on or after start; no end without a start
+    # end on or after start, no end without a start, at most PTO_MAX_DAYS; hours fit the days (24 a day)
+    "POST /pto": {"start_date", "end_date", "hours"},
     "POST /employees": {"manager_id"},  # an existing, active employee
     "PATCH /employees/{employee_id}": {"manager_id", "reason"},  # no cycle; reason with hours_balance
     "PATCH /users/{user_id}": {"employee_id"},  # an existing employee

@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from helpers import create_employee, file_pto
+import pytest
+
+from app import create_app
+from helpers import app_settings, create_employee, dispose, file_pto
 
 TODAY = datetime.now(UTC).date()  # as_of days are UTC days
 
@@ -88,7 +91,16 @@ def test_as_of_the_last_representable_day_works(client, admin):
     assert len(lines.json) == 1
 
 
-def test_refunds_cannot_push_a_balance_beyond_the_ledgers_range(client, admin):
+@pytest.fixture
+def long_entries(database_url):
+    """A client of the API where one undated entry may hold 100,000 hours (24 h a day of PTO_MAX_DAYS)."""
+    app = create_app(app_settings(database_url, PTO_MAX_DAYS=5000))
+    yield app.test_client()
+    dispose(app)
+
+
+def test_refunds_cannot_push_a_balance_beyond_the_ledgers_range(long_entries, admin):
+    client = long_entries
     employee = create_employee(client, admin, hours_balance=100_000)
     path = f"/employees/{employee['id']}"
     entries = []

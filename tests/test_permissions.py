@@ -61,6 +61,11 @@ MATRIX = {
         "ona's account": (401, 403, 403, 403, 200),
         "unknown": (401, 403, 403, 403, 404),
     },
+    ("POST", "/users/<user_id>/password"): {
+        "eli's account": (401, 403, 403, 403, 200),
+        "ona's account": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
     # ── Employees: everyone reads what they see (lists show only that); only admins write.
     ("GET", "/employees"): (401, 200, 200, 200, 200),
     ("POST", "/employees"): (401, 403, 403, 403, 201),
@@ -148,6 +153,7 @@ BODIES = {
     ("POST", "/login"): {"username": "ona", "password": PASSWORD},
     ("POST", "/me/password"): {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
     ("PATCH", "/users/<user_id>"): {"role": "admin"},
+    ("POST", "/users/<user_id>/password"): {"new_password": "a temporary passphrase"},
     ("POST", "/employees"): {"name": "Newcomer", "hours_balance": 8},
     ("PUT", "/employees/<employee_id>"): {"hours_balance": 1000},
     ("PATCH", "/employees/<employee_id>"): {"hours_balance": 1000},

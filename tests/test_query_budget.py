@@ -137,7 +137,8 @@ BUDGETS = {
     "POST /pto/<id>/cancel (pending)": 5,
     "GET /me (linked employee)": 2,  # session, linked employee
     "GET /users": 2,
-    "POST /login": 4,  # user, throttle claim, throttle forgiven, session
+    # user, claims per account and address and per account, both forgiven, session
+    "POST /login": 6,
 }
 
 

@@ -116,6 +116,7 @@ STORED_TEXT = {
     ("LoginIn", "password"): None,
     ("PasswordChangeIn", "current_password"): None,
     ("PasswordChangeIn", "new_password"): None,
+    ("PasswordResetIn", "new_password"): None,
     ("EmployeeIn", "name"): Employee.name,
     ("EmployeePatchIn", "name"): Employee.name,
     ("BalanceIn", "reason"): LedgerLine.reason,
