@@ -126,3 +126,25 @@ def test_every_operation_has_a_readable_unique_operation_id(client):
     assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", str(operation_id)) for operation_id in ids.values()), ids
     assert len(set(ids.values())) == len(ids), ids
     assert (ids["GET /employees"], ids["POST /pto/{entry_id}/approve"]) == ("list_employees", "approve")
+
+
+def schema_objects(node):
+    """Every schema object nested anywhere in ``node`` (a document or a part of one)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from schema_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schema_objects(value)
+
+
+def test_a_nullable_nested_schema_is_a_nullable_reference_to_it(client):
+    """``allOf: [$ref]`` with ``nullable: true`` is what client generators type as "that model or None";
+    ``anyOf: [{type: object, nullable: true}, $ref]`` made /me's employee a free-form dict."""
+    spec = client.get("/openapi.json").json
+
+    employee = spec["components"]["schemas"]["MeOut"]["properties"]["employee"]
+
+    assert employee == {"allOf": [{"$ref": "#/components/schemas/EmployeeSummaryOut"}], "nullable": True}
+    assert [node for node in schema_objects(spec) if "anyOf" in node] == []

@@ -7,6 +7,7 @@ from functools import wraps
 
 import flask_smorest
 import marshmallow as ma
+from apispec.ext import marshmallow as apispec_marshmallow
 from flask import request
 from webargs import core
 from webargs.flaskparser import FlaskParser
@@ -59,10 +60,34 @@ def _parse_int(digits):
     return int(digits) if len(digits) <= 100 else Decimal(digits)
 
 
+class SchemaConverter(apispec_marshmallow.OpenAPIConverter):
+    """Turns fields into OpenAPI 3.0 schemas; a nullable nested schema becomes ``allOf: [$ref]`` with
+    ``nullable: true``.
+
+    apispec writes ``anyOf: [{type: object, nullable: true}, $ref]`` instead, which client generators
+    read as "any object": a generated client's ``me.employee`` had no ``hours_balance``.
+    """
+
+    def field2nullable(self, field, ret):
+        if field.allow_none and "$ref" in ret:
+            ret["allOf"] = [{"$ref": ret.pop("$ref")}]
+        if field.allow_none and "allOf" in ret:
+            return {"nullable": True}
+        return super().field2nullable(field, ret)
+
+
+class MarshmallowPlugin(apispec_marshmallow.MarshmallowPlugin):
+    Converter = SchemaConverter
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = errors.ErrorSchema
     # No catch-all "default" response: every status an operation can answer is listed by name.
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
+        spec_kwargs = {"marshmallow_plugin": MarshmallowPlugin(), **(spec_kwargs or {})}
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
