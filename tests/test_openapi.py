@@ -4,9 +4,15 @@ import json
 import re
 from pathlib import Path
 
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from helpers import create_employee
+
 SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
+# Legal hours that float-based validators (python-jsonschema, Ajv, Postman) refused under multipleOf: 0.01:
+# in binary floating point 1.13 / 0.01 is 112.99999999999999, not a whole number.
+TWO_DECIMAL_HOURS = [1.13, 67.66, 0.29, 4.35]
 
 
 def test_openapi_document_lists_every_route(app, client):
@@ -148,3 +154,27 @@ def test_a_nullable_nested_schema_is_a_nullable_reference_to_it(client):
 
     assert employee == {"allOf": [{"$ref": "#/components/schemas/EmployeeSummaryOut"}], "nullable": True}
     assert [node for node in schema_objects(spec) if "anyOf" in node] == []
+
+
+def test_hours_state_the_two_decimal_rule_in_an_extension_float_validators_read_right(client, admin):
+    spec = client.get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    hours = {
+        (name, field): schema
+        for name, shape in schemas.items()
+        for field, schema in shape.get("properties", {}).items()
+        if schema.get("type") == "number"
+    }
+    employee = create_employee(client, admin, hours_balance=100)
+
+    assert {("PtoIn", "hours"), ("EmployeeIn", "hours_balance"), ("PtoOut", "hours")} <= set(hours)
+    assert all(schema["x-decimal-places"] == 2 for schema in hours.values()), hours
+    assert all("at most 2 decimal places" in schema["description"] for schema in hours.values()), hours
+    assert [node for node in schema_objects(spec) if "multipleOf" in node] == []
+    for value in TWO_DECIMAL_HOURS:
+        body = {"employee_id": employee["id"], "hours": value}
+        OAS30Validator(schemas["PtoIn"]).validate(body)
+        assert client.post("/pto", json=body, headers=admin).status_code == 201
+    refused = client.post("/pto", json={"employee_id": employee["id"], "hours": 1.125}, headers=admin)
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {"hours": ["Must have at most 2 decimal places."]}
