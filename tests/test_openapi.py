@@ -7,9 +7,11 @@ from pathlib import Path
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from helpers import create_employee
+from helpers import create_employee, request_pto
 
+ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
+PAGINATED = {"GET /employees", "GET /employees/{employee_id}/ledger", "GET /pto", "GET /users"}
 # Legal hours that float-based validators (python-jsonschema, Ajv, Postman) refused under multipleOf: 0.01:
 # in binary floating point 1.13 / 0.01 is 112.99999999999999, not a whole number.
 TWO_DECIMAL_HOURS = [1.13, 67.66, 0.29, 4.35]
@@ -178,3 +180,86 @@ def test_hours_state_the_two_decimal_rule_in_an_extension_float_validators_read_
     refused = client.post("/pto", json={"employee_id": employee["id"], "hours": 1.125}, headers=admin)
     assert refused.status_code == 422
     assert refused.json["errors"] == {"hours": ["Must have at most 2 decimal places."]}
+
+
+def operations(spec):
+    """(name, operation) for every operation of ``spec``, named as in ``"POST /pto"``."""
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if method != "parameters":
+                yield f"{method.upper()} {path}", operation
+
+
+def resolved(spec, node):
+    """``node``, or the component its ``$ref`` names."""
+    if "$ref" not in node:
+        return node
+    *_, kind, name = node["$ref"].split("/")
+    return spec["components"][kind][name]
+
+
+def declared_headers(spec, operation, status):
+    """The headers ``operation`` declares for ``status``, with ``$ref``s resolved: {name: header}."""
+    response = resolved(spec, operation["responses"][str(status)])
+    return {name: resolved(spec, header) for name, header in response.get("headers", {}).items()}
+
+
+def test_every_response_declares_the_headers_it_is_sent_with(client):
+    spec = client.get("/openapi.json").json
+
+    for name, operation in operations(spec):
+        for status in operation["responses"]:
+            headers = declared_headers(spec, operation, status)
+            expected = {"X-Request-ID"}
+            expected |= {"Location"} if status == "201" else set()
+            expected |= {"Retry-After"} if status in ("429", "503") else set()
+            expected |= {"X-Total-Count", "Link"} if name in PAGINATED and status == "200" else set()
+            assert set(headers) == expected, f"{name} {status}"
+            assert all(header["required"] for header in headers.values()), f"{name} {status}"
+    created = {name for name, operation in operations(spec) if "201" in operation["responses"]}
+    assert created == {"POST /register", "POST /employees", "POST /pto"}
+
+
+def test_responses_carry_every_header_their_operation_declares(client, admin):
+    """The declarations above hold on real responses: a create, a list, a delete, errors."""
+    spec = client.get("/openapi.json").json
+    paths = {name: operation for name, operation in operations(spec)}
+    employee = create_employee(client, admin)
+    entry = request_pto(client, admin, employee["id"], 8)
+    sent = [
+        (
+            "POST /register",
+            client.post("/register", json={"username": "eli", "password": "long enough pass"}),
+        ),
+        ("POST /employees", client.post("/employees", json={"name": "Eli"}, headers=admin)),
+        ("POST /pto", client.post("/pto", json={"employee_id": employee["id"], "hours": 1}, headers=admin)),
+        ("GET /employees", client.get("/employees?per_page=1", headers=admin)),
+        ("GET /pto", client.get("/pto", headers=admin)),
+        ("GET /users", client.get("/users", headers=admin)),
+        (
+            "GET /employees/{employee_id}/ledger",
+            client.get(f"/employees/{employee['id']}/ledger", headers=admin),
+        ),
+        ("DELETE /pto/{entry_id}", client.delete(f"/pto/{entry['id']}", headers=admin)),
+        ("GET /pto/{entry_id}", client.get("/pto/999", headers=admin)),
+        ("GET /me", client.get("/me")),
+        ("PATCH /users/{user_id}", client.patch("/users/1", json={"role": "boss"}, headers=admin)),
+    ]
+
+    for name, response in sent:
+        declared = declared_headers(spec, paths[name], response.status_code)
+        assert set(declared) <= set(response.headers.keys()), f"{name} {response.status_code}"
+    assert [response.status_code for _name, response in sent] == [201] * 3 + [200] * 4 + [204, 404, 401, 422]
+
+
+def test_info_describes_the_api_and_names_a_contact_and_the_license(client):
+    info = client.get("/openapi.json").json["info"]
+
+    assert info["title"] == "PTO Tracker API"
+    assert "2 decimal places" in info["description"]
+    assert info["contact"]["name"]
+    assert info["license"] == {"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}
+    assert "LICENSE" in info["description"]
+    license_text = (ROOT / "LICENSE").read_text()
+    assert license_text.startswith("MIT License")
+    assert "Copyright (c) 2026 PTO Tracker API contributors" in license_text

@@ -1,14 +1,17 @@
-"""flask-smorest set up for this API: strict JSON bodies, one error shape, documented errors, ids in paths."""
+"""flask-smorest set up for this API: strict JSON bodies, one error shape, documented errors and headers,
+ids in paths."""
 
 import http
 import json
 from decimal import Decimal
 from functools import wraps
 
+import apispec
 import flask_smorest
 import marshmallow as ma
 from apispec.ext import marshmallow as apispec_marshmallow
 from flask import request
+from flask_smorest.utils import prepare_response
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
@@ -16,6 +19,27 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import errors
 from models import MAX_ID
+from web.request_log import REQUEST_ID_HEADER
+
+# The headers the app sends beside the ones a view declares (pagination's), each declared once and named
+# by every response that carries it (see headers_sent_with). Each is always sent with those responses.
+HEADERS = {
+    REQUEST_ID_HEADER: {
+        "description": "This request's id (yours if you sent a safe one): quote it when reporting a problem",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Location": {
+        "description": "The URL of the created resource",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
 
 
 class StrictParser(FlaskParser):
@@ -80,14 +104,52 @@ class MarshmallowPlugin(apispec_marshmallow.MarshmallowPlugin):
     Converter = SchemaConverter
 
 
+def headers_sent_with(status):
+    """The HEADERS a response of ``status`` carries, by name (apispec makes each a ``$ref``): the request
+    id on every one, Location on a create, Retry-After when the client is told to come back."""
+    names = [REQUEST_ID_HEADER]
+    if status == 201:
+        names.append("Location")
+    if status in (429, 503):
+        names.append("Retry-After")
+    return {name: name for name in names}
+
+
+class ResponseHeadersPlugin(apispec.BasePlugin):
+    """Declares on each response written out in an operation the headers it is sent with (the error
+    responses operations share by name get theirs in ``Api._register_responses``)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if isinstance(response, dict):
+                    response.setdefault("headers", {}).update(headers_sent_with(int(status)))
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = errors.ErrorSchema
     # No catch-all "default" response: every status an operation can answer is listed by name.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
-        spec_kwargs = {"marshmallow_plugin": MarshmallowPlugin(), **(spec_kwargs or {})}
+        spec_kwargs = {
+            "marshmallow_plugin": MarshmallowPlugin(),
+            "extra_plugins": [ResponseHeadersPlugin()],
+            **(spec_kwargs or {}),
+        }
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    def _register_responses(self):
+        """Register the error responses operations name (CONFLICT, ...), as flask-smorest does, but with
+        the headers each is sent with."""
+        for name, header in HEADERS.items():
+            self.spec.components.header(name, header, lazy=True)
+        for status in http.HTTPStatus:
+            if status >= 400:
+                response = {"description": status.phrase, "schema": self.ERROR_SCHEMA}
+                response["headers"] = headers_sent_with(status)
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+                self.spec.components.response(status.name, response, lazy=True)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
