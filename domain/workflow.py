@@ -18,11 +18,14 @@ ENTRY_FILTERS = ("employee_id", "status", "type")
 
 
 class IllegalTransition(Conflict):
-    description = "The entry cannot move to that status from where it is."
+    description = (
+        "The entry cannot move to that status from where it is: only a pending request is approved or "
+        "denied, only a pending or approved entry is cancelled (also when another request moved it first)."
+    )
 
 
 class OverlappingRequest(Conflict):
-    pass
+    description = "The dates overlap another pending or approved entry of the employee."
 
 
 def file_pto(user, employee_id, data):

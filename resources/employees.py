@@ -4,6 +4,7 @@ from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
 from domain import ledger, people
+from domain.permissions import AdminOnly
 from models import db, utcnow
 from schemas.employees import (
     AsOfArgs,
@@ -33,7 +34,7 @@ def list_employees(args):
 
 
 @blp.post("")
-@blp.errors(403)
+@blp.errors(AdminOnly, people.UnknownManager)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeeIn, example={"name": "Dana Scully", "hours_balance": 80, "manager_id": None})
@@ -56,7 +57,7 @@ def get_employee(employee_id):
 
 
 @blp.put("/<id:employee_id>")
-@blp.errors(403, 409)
+@blp.errors(AdminOnly, people.EmployeeArchived)
 @jwt_required()
 @admin_required
 @blp.arguments(BalanceIn, example={"hours_balance": 96, "reason": "2027 allowance"})
@@ -69,7 +70,7 @@ def set_employee_balance(data, employee_id):
 
 
 @blp.patch("/<id:employee_id>")
-@blp.errors(403, 409)
+@blp.errors(AdminOnly, people.EmployeeArchived, people.ManagerLoop, people.UnknownManager)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeePatchIn, required=False, example={"name": "Dana K. Scully", "manager_id": 1})
@@ -82,7 +83,12 @@ def update_employee(data, employee_id):
 
 
 @blp.delete("/<id:employee_id>")
-@blp.errors(403)
+@blp.errors(AdminOnly)
+@blp.doc(
+    description="Archives rather than deletes: the employee leaves the lists (`?archived=true` lists them), "
+    "stays readable by id with their entries and ledger, and is frozen (new PTO, balance changes and "
+    "decisions are a 409). Archiving an archived employee changes nothing (204)."
+)
 @jwt_required()
 @admin_required
 @blp.response(204)

@@ -3,6 +3,7 @@
 from flask_jwt_extended import current_user, jwt_required
 
 from domain import accounts
+from domain.permissions import AdminOnly
 from models import db
 from schemas.fields import PageArgs
 from schemas.users import UserOut, UserPatchIn
@@ -14,7 +15,7 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="User accoun
 
 
 @blp.get("")
-@blp.errors(403)
+@blp.errors(AdminOnly)
 @jwt_required()
 @admin_required
 @blp.arguments(PageArgs, location="query")
@@ -25,7 +26,7 @@ def list_users(args):
 
 
 @blp.get("/<id:user_id>")
-@blp.errors(403)
+@blp.errors(AdminOnly)
 @jwt_required()
 @admin_required
 @blp.response(200, UserOut)
@@ -35,7 +36,7 @@ def get_user(user_id):
 
 
 @blp.patch("/<id:user_id>")
-@blp.errors(403, 409)
+@blp.errors(AdminOnly, accounts.OwnLink, accounts.LastAdmin, accounts.EmployeeTaken, accounts.UnknownEmployee)
 @jwt_required()
 @admin_required
 @blp.arguments(UserPatchIn, required=False, example={"role": "manager", "employee_id": 1})

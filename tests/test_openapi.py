@@ -70,8 +70,10 @@ def test_every_operation_names_its_error_statuses_with_the_error_schema(client):
                 assert "401" in responses, f"{method} {path}"
             if "{" in path:
                 assert "404" in responses, f"{method} {path}"
-    error = spec["components"]["responses"]["CONFLICT"]["content"]["application/json"]["schema"]
-    assert error == {"$ref": "#/components/schemas/Error"}
+            for status, response in responses.items():
+                if int(status) >= 400 and f"{method} {path}" != "get /health":
+                    body = resolved(spec, response)["content"]["application/json"]["schema"]
+                    assert body == {"$ref": "#/components/schemas/Error"}, f"{method} {path} {status}"
 
 
 def test_the_document_names_the_server_clients_should_call(client):
@@ -263,3 +265,64 @@ def test_info_describes_the_api_and_names_a_contact_and_the_license(client):
     license_text = (ROOT / "LICENSE").read_text()
     assert license_text.startswith("MIT License")
     assert "Copyright (c) 2026 PTO Tracker API contributors" in license_text
+
+
+# Business rules, by the operations that answer them and a phrase of each rule's description.
+RULES = {
+    "POST /register": {"403": ["Registration is closed"], "409": ["already taken"]},
+    "POST /login": {"401": ["wrong password"]},
+    "POST /me/password": {"422": ["A field is invalid", "current_password is not"]},
+    "POST /employees": {"403": ["Only an admin"], "422": ["A field is invalid", "no active employee"]},
+    "PUT /employees/{employee_id}": {"403": ["Only an admin"], "409": ["archived"]},
+    "PATCH /employees/{employee_id}": {
+        "403": ["Only an admin"],
+        "409": ["archived"],
+        "422": ["their own manager", "no active employee"],
+    },
+    "DELETE /employees/{employee_id}": {"403": ["Only an admin"]},
+    "GET /users": {"403": ["Only an admin"]},
+    "GET /users/{user_id}": {"403": ["Only an admin"]},
+    "PATCH /users/{user_id}": {
+        "403": ["Only an admin", "own employee link"],
+        "409": ["active admin must remain", "already linked"],
+        "422": ["employee_id names no employee"],
+    },
+    "POST /pto": {"409": ["does not cover", "overlap", "archived"]},
+    "POST /pto/{entry_id}/approve": {
+        "403": ["never for themselves"],
+        "409": ["cannot move", "does not cover", "archived"],
+    },
+    "POST /pto/{entry_id}/deny": {"403": ["never for themselves"], "409": ["cannot move", "archived"]},
+    "POST /pto/{entry_id}/cancel": {"403": ["before it starts"], "409": ["cannot move", "archived"]},
+    "DELETE /pto/{entry_id}": {"403": ["before it starts"], "409": ["cannot move", "archived"]},
+}
+
+
+def test_business_rule_errors_are_described_in_the_operations_that_answer_them(client):
+    spec = client.get("/openapi.json").json
+    described = {
+        name: {
+            status: resolved(spec, response)["description"]
+            for status, response in operation["responses"].items()
+        }
+        for name, operation in operations(spec)
+    }
+
+    for name, statuses in RULES.items():
+        for status, phrases in statuses.items():
+            assert all(phrase in described[name][status] for phrase in phrases), (name, status)
+    unexplained = {
+        (name, status)
+        for name, statuses in described.items()
+        for status, description in statuses.items()
+        if status in ("403", "409") and ":\n- " not in description
+    }
+    assert unexplained == set(), "every 403 and 409 names the rules behind it"
+
+
+def test_deletes_say_they_archive_or_cancel_and_never_delete(client):
+    spec = client.get("/openapi.json").json
+    paths = dict(operations(spec))
+
+    assert paths["DELETE /employees/{employee_id}"]["description"].startswith("Archives rather than deletes")
+    assert "Nothing is deleted" in paths["DELETE /pto/{entry_id}"]["description"]

@@ -191,15 +191,37 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def errors(self, *codes):
-        """Document that a view can answer these error statuses, with the JSON error body."""
+    def errors(self, *causes):
+        """Document the error statuses a view can answer, with the JSON error body.
+
+        A cause is a status code, or the exception class of a business rule (``InsufficientBalance``): the
+        operation's response for that status then lists the ``description`` of each rule behind it, so a
+        client learns there why a 409 or 422 can come back.
+        """
+        rules_by_code = {}
+        for cause in causes:
+            code = cause if isinstance(cause, int) else cause.code
+            rules_by_code.setdefault(code, []).extend([] if isinstance(cause, int) else [cause])
 
         def decorator(view):
-            for code in codes:
-                view = self.alt_response(code, response=http.HTTPStatus(code).name)(view)
+            for code, rules in rules_by_code.items():
+                if rules:
+                    response = {"schema": errors.ErrorSchema, "description": _because_of(code, rules)}
+                    view = self.alt_response(code, **response)(view)
+                else:
+                    view = self.alt_response(code, response=http.HTTPStatus(code).name)(view)
             return view
 
         return decorator
+
+
+def _because_of(code, rules):
+    """The description of an error response: its status, then each rule that answers it, one per line.
+    A 422 can also come from any field that breaks its schema, so that comes first."""
+    reasons = [rule.description for rule in rules]
+    if code == 422:
+        reasons.insert(0, "A field is invalid: `errors` names it and says why.")
+    return f"{http.HTTPStatus(code).phrase}:\n" + "\n".join(f"- {reason}" for reason in reasons)
 
 
 class IdConverter(IntegerConverter):
