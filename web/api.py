@@ -151,6 +151,10 @@ class Api(flask_smorest.Api):
                 prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
                 self.spec.components.response(status.name, response, lazy=True)
 
+    def _register_pagination_header(self):
+        """Nothing: lists send web/pagination.py's headers, never flask-smorest's X-Pagination, whose
+        registration left an unused PaginationMetadata schema in the document (and in generated clients)."""
+
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
 
