@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
-from helpers import app_settings, call, ledger_kinds, tokens
+from helpers import call, ledger_kinds, tokens
 
 BIN = Path(sys.executable).parent  # openapi-python-client and ruff (its formatter) are pinned dev tools
 PACKAGE = "pto_tracker_api_client"
@@ -24,12 +23,10 @@ FLOW_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def generated_client(tmp_path_factory):
-    """The document the app serves at /openapi.json, and the directory of the client generated from it."""
+def generated_client(tmp_path_factory, openapi_document):
+    """The directory holding the client generated from the app's /openapi.json."""
     directory = tmp_path_factory.mktemp("generated_client")
-    app = create_app(app_settings(f"sqlite:///{directory / 'unused.sqlite3'}"))  # the document needs no data
-    document = app.test_client().get("/openapi.json").json
-    (directory / "openapi.json").write_text(json.dumps(document))
+    (directory / "openapi.json").write_text(json.dumps(openapi_document))
     (directory / "config.json").write_text(json.dumps({"package_name_override": PACKAGE}))
     command = [str(BIN / "openapi-python-client"), "generate", "--path", "openapi.json"]
     command += ["--config", "config.json", "--meta", "none", "--output-path", PACKAGE, "--fail-on-warning"]
@@ -44,18 +41,19 @@ def generated_client(tmp_path_factory):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "warning" not in output.lower(), output
-    return document, directory
+    return directory
 
 
 @pytest.mark.live
-def test_a_generated_client_runs_the_tutorial_and_a_request_workflow(live_server, generated_client):
-    document, directory = generated_client
+def test_a_generated_client_runs_the_tutorial_and_a_request_workflow(
+    live_server, generated_client, openapi_document
+):
     base = live_server.base_url
-    assert call("GET", f"{base}/openapi.json").json() == document
+    assert call("GET", f"{base}/openapi.json").json() == openapi_document
 
     result = subprocess.run(
         [sys.executable, str(FLOW)],
-        env={**os.environ, "PYTHONPATH": str(directory), "PTO_API": base},
+        env={**os.environ, "PYTHONPATH": str(generated_client), "PTO_API": base},
         capture_output=True,
         text=True,
         timeout=FLOW_SECONDS,
