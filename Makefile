@@ -53,7 +53,7 @@ openapi-snapshot: install
 ## openapi-lint: lint the OpenAPI document with Spectral and Redocly (pinned in tests/openapi_lint, installed by npm ci)
 openapi-lint: export APP_ENV = testing
 openapi-lint: install
-	npm ci --prefix tests/openapi_lint --no-audit --no-fund
+	npm ci --prefix tests/openapi_lint --ignore-scripts --no-audit --no-fund
 	$(BIN)/flask openapi write tests/openapi_lint/openapi.json
 	tests/openapi_lint/lint.sh tests/openapi_lint/openapi.json
 
