@@ -101,6 +101,8 @@ class SchemaConverter(apispec_marshmallow.OpenAPIConverter):
 
 
 class MarshmallowPlugin(apispec_marshmallow.MarshmallowPlugin):
+    """apispec's marshmallow plugin, turning fields into schemas with SchemaConverter."""
+
     Converter = SchemaConverter
 
 
@@ -146,8 +148,11 @@ class Api(flask_smorest.Api):
             self.spec.components.header(name, header, lazy=True)
         for status in http.HTTPStatus:
             if status >= 400:
-                response = {"description": status.phrase, "schema": self.ERROR_SCHEMA}
-                response["headers"] = headers_sent_with(status)
+                response = {
+                    "description": status.phrase,
+                    "schema": self.ERROR_SCHEMA,
+                    "headers": headers_sent_with(status),
+                }
                 prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
                 self.spec.components.response(status.name, response, lazy=True)
 
@@ -170,8 +175,8 @@ class Blueprint(flask_smorest.Blueprint):
         Some follow from the view's shape, so they are added here once instead of on every
         view: 503 (database unavailable) everywhere, 401 unless the view is public, 404 for
         path ids, 400/413/415 for JSON bodies, and 422 for unknown query parameters (flask-smorest
-        adds it for arguments). View-specific ones (403, 409) are declared on the view with ``errors``.
-        The view's name becomes the operation's ``operationId``.
+        adds it for arguments). View-specific ones (403, 409, a business rule's 422) are declared on the
+        view with ``errors``, which keeps them. The view's name becomes the operation's ``operationId``.
         """
         register = super().route(rule, **options)
 
@@ -204,8 +209,10 @@ class Blueprint(flask_smorest.Blueprint):
         """
         rules_by_code = {}
         for cause in causes:
-            code = cause if isinstance(cause, int) else cause.code
-            rules_by_code.setdefault(code, []).extend([] if isinstance(cause, int) else [cause])
+            if isinstance(cause, int):
+                rules_by_code.setdefault(cause, [])
+            else:
+                rules_by_code.setdefault(cause.code, []).append(cause)
 
         def decorator(view):
             for code, rules in rules_by_code.items():
