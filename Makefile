@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test audit lint format migrate install install-dev examples clean bench openapi-snapshot
+.PHONY: run test audit lint format migrate install install-dev examples clean bench openapi-snapshot openapi-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ openapi-snapshot: export APP_ENV = testing
 openapi-snapshot: install
 	$(BIN)/flask openapi write tests/openapi.snapshot.json
 
+## openapi-lint: lint the OpenAPI document with Spectral and Redocly (pinned in tests/openapi_lint, installed by npm ci)
+openapi-lint: export APP_ENV = testing
+openapi-lint: install
+	npm ci --prefix tests/openapi_lint --ignore-scripts --no-audit --no-fund
+	$(BIN)/flask openapi write tests/openapi_lint/openapi.json
+	tests/openapi_lint/lint.sh tests/openapi_lint/openapi.json
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -70,4 +77,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/openapi_lint/node_modules

@@ -26,6 +26,20 @@ MIN_SECRET_BYTES = 32
 # Public on purpose: used only when APP_ENV is development or testing; production refuses it.
 DEVELOPMENT_SECRET = "development-only-secret-never-use-this-in-production"  # noqa: S105
 ENVIRONMENTS = ("production", "development", "testing")
+# The OpenAPI document's info: what client generators and docs pages show first.
+API_DESCRIPTION = """\
+Tracks paid time off: employees, their balances (each explained by an append-only ledger), PTO requests
+and their approval.
+
+- Errors are JSON, `{"code", "name", "message", "errors"?}`; every operation lists the statuses it answers.
+- Hours are exact decimals with at most 2 decimal places (`x-decimal-places: 2`); a third one is a 422.
+- Lists are JSON arrays paged with `?page=` and `?per_page=`; `X-Total-Count` and `Link` describe the rest.
+- Creates answer 201 with `Location`; every response carries `X-Request-ID`.
+
+Licensed under the MIT License: see the `LICENSE` file beside the source.
+"""
+API_CONTACT = {"name": "PTO Tracker API contributors"}
+API_LICENSE = {"name": "MIT", "url": "https://spdx.org/licenses/MIT.html"}
 
 
 class ConfigError(RuntimeError):
@@ -106,6 +120,7 @@ def load(app, overrides=None):
         # Every operation needs a bearer token unless it says otherwise (register, login, health);
         # the server URL is where clients that import the document (Insomnia) send requests.
         API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION, "contact": API_CONTACT, "license": API_LICENSE},
             "security": [{"bearerAuth": []}],
             "servers": [{"url": env.get("PUBLIC_URL", "http://127.0.0.1:5000")}],
         },

@@ -25,7 +25,11 @@ class ErrorSchema(ma.Schema):
 
 
 class InvalidField(UnprocessableEntity):
-    """A 422 for one field, raised by business rules that schemas cannot check (e.g. cycles)."""
+    """A 422 for one field, raised by business rules that schemas cannot check (e.g. cycles).
+
+    A subclass per rule gives it a class ``description``, which the OpenAPI document shows on the
+    operations that can break it; each raise still says what went wrong in its own message.
+    """
 
     def __init__(self, field, message):
         super().__init__(f"{field}: {message}")

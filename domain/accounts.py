@@ -27,8 +27,17 @@ class UsernameTaken(Conflict):
 
 
 class WrongPassword(InvalidField):
+    description = "current_password is not the caller's password."
+
     def __init__(self):
         super().__init__("current_password", "Wrong password.")
+
+
+class UnknownEmployee(InvalidField):
+    description = "employee_id names no employee."
+
+    def __init__(self):
+        super().__init__("employee_id", "No employee with that id.")
 
 
 class LastAdmin(Conflict):
@@ -181,7 +190,7 @@ def link_employee(user, employee_id):
     """Make ``user`` the account of the employee ``employee_id`` (None unlinks); one account per employee."""
     if employee_id is not None:
         if db.session.get(Employee, employee_id) is None:
-            raise InvalidField("employee_id", "No employee with that id.")
+            raise UnknownEmployee()
         linked = db.session.scalar(select(User.id).where(User.employee_id == employee_id, User.id != user.id))
         if linked is not None:
             raise EmployeeTaken()

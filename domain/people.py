@@ -19,6 +19,20 @@ class EmployeeArchived(Conflict):
     description = "The employee is archived: their balance and entries can no longer change."
 
 
+class ManagerLoop(InvalidField):
+    description = "manager_id would make the employee their own manager, directly or through others."
+
+    def __init__(self):
+        super().__init__("manager_id", "That would make the employee their own manager.")
+
+
+class UnknownManager(InvalidField):
+    description = "manager_id names no active employee."
+
+    def __init__(self):
+        super().__init__("manager_id", "No active employee with that id.")
+
+
 def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
 
@@ -144,11 +158,11 @@ def assign_manager(employee, manager_id):
     ancestor_id = manager_id
     while ancestor_id is not None:
         if ancestor_id == employee.id:
-            raise InvalidField("manager_id", "That would make the employee their own manager.")
+            raise ManagerLoop()
         # Locked, so two changes made at once cannot close a loop between them.
         ancestor = lock_employee(ancestor_id)
         if ancestor is None or (ancestor_id == manager_id and ancestor.archived_at is not None):
-            raise InvalidField("manager_id", "No active employee with that id.")
+            raise UnknownManager()
         ancestor_id = ancestor.manager_id
     employee.manager_id = manager_id
 

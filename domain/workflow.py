@@ -20,15 +20,28 @@ ENTRY_FILTERS = ("employee_id", "status", "type")
 
 
 class IllegalTransition(Conflict):
-    description = "The entry cannot move to that status from where it is."
+    description = (
+        "The entry cannot move to that status from where it is: only a pending request is approved or "
+        "denied, only a pending or approved entry is cancelled (also when another request moved it first)."
+    )
 
 
 class OverlappingRequest(Conflict):
-    pass
+    description = "The dates overlap another pending or approved entry of the employee."
 
 
 class TooManyOpenEntries(Conflict):
-    pass
+    description = (
+        "The employee already holds the most open entries allowed (PTO_MAX_OPEN_ENTRIES: pending, or "
+        "approved and not yet started)."
+    )
+
+
+class HoursExceedDays(InvalidField):
+    description = (
+        "The entry spans more than PTO_MAX_DAYS days, or asks more hours than its days hold (24 a day; an "
+        "undated entry as many as the longest dated one)."
+    )
 
 
 HOURS_PER_DAY = 24
@@ -149,12 +162,12 @@ def _require_hours_fit_days(hours, start, end):
     max_days = current_app.config["PTO_MAX_DAYS"]
     days = max_days if start is None else (end - start).days + 1
     if days > max_days:
-        raise InvalidField("end_date", f"An entry may span at most {max_days} days; this one spans {days}.")
-    if hours > HOURS_PER_DAY * days:
-        limit = (
-            f"{days} day{'s' if days > 1 else ''}" if start else f"an undated entry (PTO_MAX_DAYS: {days})"
+        raise HoursExceedDays(
+            "end_date", f"An entry may span at most {max_days} days; this one spans {days}."
         )
-        raise InvalidField("hours", f"At most {HOURS_PER_DAY * days} hours fit {limit}.")
+    if hours > HOURS_PER_DAY * days:
+        span = f"{days} day{'s' if days > 1 else ''}" if start else f"an undated entry (PTO_MAX_DAYS: {days})"
+        raise HoursExceedDays("hours", f"At most {HOURS_PER_DAY * days} hours fit {span}.")
 
 
 def _refuse_too_many_open(employee_id, today):

@@ -33,7 +33,7 @@ def count_password_attempt(username):
 
 
 @blp.post("/register")
-@blp.errors(403, 409, 429)
+@blp.errors(RegistrationClosed, accounts.UsernameTaken, 429)
 @blp.doc(security=[])
 @blp.arguments(RegisterIn, example={"username": "hr.lead", "password": "correct horse battery"})
 @blp.response(201, UserOut)
@@ -48,7 +48,7 @@ def register(data):
 
 
 @blp.post("/login")
-@blp.errors(401, 429)
+@blp.errors(accounts.BadCredentials, 429)
 @blp.doc(security=[])
 @blp.arguments(LoginIn, example={"username": "hr.lead", "password": "correct horse battery"})
 @blp.response(200, TokenOut)
@@ -95,7 +95,7 @@ def me():
 
 @blp.post("/me/password")
 @jwt_required()
-@blp.errors(429)
+@blp.errors(accounts.WrongPassword, 429)
 @blp.arguments(
     PasswordChangeIn,
     example={"current_password": "correct horse battery", "new_password": "a longer passphrase now"},

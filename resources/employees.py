@@ -3,7 +3,8 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from domain import ledger, people
+from domain import accounts, ledger, people
+from domain.permissions import AdminOnly
 from models import db, utcnow
 from schemas.employees import (
     AsOfArgs,
@@ -37,7 +38,7 @@ def list_employees(args):
 
 
 @blp.post("")
-@blp.errors(403, 429)
+@blp.errors(AdminOnly, people.UnknownManager, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeeIn, example={"name": "Dana Scully", "hours_balance": 80, "manager_id": None})
@@ -61,7 +62,7 @@ def get_employee(employee_id):
 
 
 @blp.put("/<id:employee_id>")
-@blp.errors(403, 409, 429)
+@blp.errors(AdminOnly, people.EmployeeArchived, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(BalanceIn, example={"hours_balance": 96, "reason": "2027 allowance"})
@@ -75,7 +76,7 @@ def set_employee_balance(data, employee_id):
 
 
 @blp.patch("/<id:employee_id>")
-@blp.errors(403, 409, 429)
+@blp.errors(AdminOnly, people.EmployeeArchived, people.ManagerLoop, people.UnknownManager, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeePatchIn, required=False, example={"name": "Dana K. Scully", "manager_id": 1})
@@ -89,7 +90,12 @@ def update_employee(data, employee_id):
 
 
 @blp.delete("/<id:employee_id>")
-@blp.errors(403, 429)
+@blp.errors(AdminOnly, accounts.LastAdmin, 429)
+@blp.doc(
+    description="Archives rather than deletes: the employee leaves the lists (`?archived=true` lists them), "
+    "stays readable by id with their entries and ledger, and is frozen (new PTO, balance changes and "
+    "decisions are a 409). Archiving an archived employee changes nothing (204)."
+)
 @jwt_required()
 @admin_required
 @blp.response(204)

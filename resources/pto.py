@@ -5,6 +5,9 @@ from flask_jwt_extended import current_user, jwt_required
 
 from database import commit_keeping_loaded_objects
 from domain import workflow
+from domain.ledger import InsufficientBalance
+from domain.people import EmployeeArchived
+from domain.permissions import NotYourDecision, NotYourEntry
 from models import db
 from schemas.pto import NoteIn, PtoIn, PtoOut, PtoQuery
 from web import rate_limits
@@ -24,7 +27,15 @@ def list_pto(args):
 
 
 @blp.post("")
-@blp.errors(404, 409, 429)
+@blp.errors(
+    404,
+    InsufficientBalance,
+    workflow.OverlappingRequest,
+    EmployeeArchived,
+    workflow.HoursExceedDays,
+    workflow.TooManyOpenEntries,
+    429,
+)
 @jwt_required()
 @blp.arguments(
     PtoIn,
@@ -55,7 +66,7 @@ def get_pto(entry_id):
 
 
 @blp.post("/<id:entry_id>/approve")
-@blp.errors(403, 409, 429)
+@blp.errors(NotYourDecision, workflow.IllegalTransition, InsufficientBalance, EmployeeArchived, 429)
 @jwt_required()
 @blp.arguments(NoteIn, required=False, example={"note": "Enjoy the break"})
 @blp.response(200, PtoOut)
@@ -69,7 +80,7 @@ def approve(data, entry_id):
 
 
 @blp.post("/<id:entry_id>/deny")
-@blp.errors(403, 409, 429)
+@blp.errors(NotYourDecision, workflow.IllegalTransition, EmployeeArchived, 429)
 @jwt_required()
 @blp.arguments(NoteIn, required=False, example={"note": "Year-end close: please pick another week"})
 @blp.response(200, PtoOut)
@@ -83,7 +94,7 @@ def deny(data, entry_id):
 
 
 @blp.post("/<id:entry_id>/cancel")
-@blp.errors(403, 409, 429)
+@blp.errors(NotYourEntry, workflow.IllegalTransition, EmployeeArchived, 429)
 @jwt_required()
 @blp.arguments(NoteIn, required=False, example={"note": "Plans changed"})
 @blp.response(200, PtoOut)
@@ -97,7 +108,12 @@ def cancel(data, entry_id):
 
 
 @blp.delete("/<id:entry_id>")
-@blp.errors(403, 409, 429)
+@blp.errors(NotYourEntry, workflow.IllegalTransition, EmployeeArchived, 429)
+@blp.doc(
+    description="The tutorial's DELETE: cancels the entry as `POST /pto/{entry_id}/cancel` does (approved "
+    "hours go back to the balance through the ledger) and answers 204. Nothing is deleted: the entry stays, "
+    "with status `cancelled`."
+)
 @jwt_required()
 @blp.response(204)
 @rate_limits.limit_writes()

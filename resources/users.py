@@ -4,6 +4,7 @@ from flask_jwt_extended import current_user, jwt_required
 
 from database import end_read_transaction
 from domain import accounts
+from domain.permissions import AdminOnly
 from models import db
 from schemas.auth import PasswordResetIn
 from schemas.fields import PageArgs
@@ -17,7 +18,7 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="User accoun
 
 
 @blp.get("")
-@blp.errors(403)
+@blp.errors(AdminOnly)
 @jwt_required()
 @admin_required
 @blp.arguments(PageArgs, location="query")
@@ -28,7 +29,7 @@ def list_users(args):
 
 
 @blp.get("/<id:user_id>")
-@blp.errors(403)
+@blp.errors(AdminOnly)
 @jwt_required()
 @admin_required
 @blp.response(200, UserOut)
@@ -38,7 +39,9 @@ def get_user(user_id):
 
 
 @blp.patch("/<id:user_id>")
-@blp.errors(403, 409, 429)
+@blp.errors(
+    AdminOnly, accounts.OwnLink, accounts.LastAdmin, accounts.EmployeeTaken, accounts.UnknownEmployee, 429
+)
 @jwt_required()
 @admin_required
 @blp.arguments(UserPatchIn, required=False, example={"role": "manager", "employee_id": 1})
@@ -53,7 +56,7 @@ def patch_user(data, user_id):
 
 
 @blp.post("/<id:user_id>/password")
-@blp.errors(403, 429)
+@blp.errors(AdminOnly, accounts.OwnReset, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(PasswordResetIn, example={"new_password": "a temporary passphrase", "must_change": True})

@@ -12,7 +12,9 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 MAX_HOURS = Decimal("100000")
-CENT = Decimal("0.01")
+DECIMAL_PLACES = 2
+CENT = Decimal(1).scaleb(-DECIMAL_PLACES)
+PRECISION_RULE = f"A number with at most {DECIMAL_PLACES} decimal places."
 NO_NUL = r"^[^\u0000]*$"
 # Characters that show nothing: controls, spaces and separators, and the invisible formatting marks
 # (soft hyphen, zero-width spaces and joiners, direction marks, word joiner, byte order mark...).
@@ -47,7 +49,11 @@ class HoursField(fields.Field):
         self.metadata.setdefault("type", "number")
         self.metadata.setdefault("minimum", float(minimum))
         self.metadata.setdefault("maximum", float(maximum))
-        self.metadata.setdefault("multipleOf", float(CENT))
+        # Not multipleOf: 0.01, which float-based validators (python-jsonschema, Ajv, Postman) misread:
+        # in binary floating point 1.13 / 0.01 is 112.99999999999999, so they refused legal hours.
+        self.metadata.setdefault("x-decimal-places", DECIMAL_PLACES)
+        described = self.metadata.get("description")
+        self.metadata["description"] = f"{described}. {PRECISION_RULE}" if described else PRECISION_RULE
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | Decimal):

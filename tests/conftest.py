@@ -163,6 +163,13 @@ def write_transactions(app):
     return recording
 
 
+@pytest.fixture(scope="session")
+def openapi_document(tmp_path_factory):
+    """The document the app serves at /openapi.json, for tools that read it (it needs no data)."""
+    app = create_app(app_settings(f"sqlite:///{tmp_path_factory.mktemp('openapi') / 'unused.sqlite3'}"))
+    return app.test_client().get("/openapi.json").json
+
+
 @pytest.fixture
 def live_server_env():
     """Settings a test module adds to its live server's environment (override the fixture)."""

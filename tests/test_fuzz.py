@@ -4,13 +4,15 @@ Every operation of the live /openapi.json is fuzzed with valid and invalid data 
 coverage and fuzzing phases) under every schemathesis check, as an admin and as an employee.
 The operations that can end the fuzzing session or take the caller's rights away run on their
 own, logging back in and restoring the admin after each case; and every protected operation
-must answer 401 to each kind of bad credentials. Runs are seeded and bounded, so a failure
-reproduces and the file stays within a few minutes on both databases.
+must answer 401 to each kind of bad credentials. Positive cases keep hours to their documented
+``x-decimal-places`` (see ``load_schema``). Runs are seeded and bounded, so a failure reproduces and the
+file stays within a few minutes on both databases.
 """
 
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import jwt
 import pytest
@@ -98,6 +100,45 @@ def fuzz_config(max_examples=MAX_EXAMPLES, with_security_parameters=True):
     )
 
 
+def to_decimal_places(value, schema, document):
+    """``value`` with each number whose schema in ``schema`` has ``x-decimal-places`` rounded to that many
+    places (within its range); anything else as it is."""
+    if "$ref" in schema:
+        path, schema = schema["$ref"].removeprefix("#/").split("/"), document
+        for key in path:
+            schema = schema[key]
+    if isinstance(value, dict):
+        fields = schema.get("properties", {})
+        return {key: to_decimal_places(item, fields.get(key, {}), document) for key, item in value.items()}
+    places = schema.get("x-decimal-places")
+    if places is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    low, high = (Decimal(str(schema[bound])) for bound in ("minimum", "maximum"))
+    return float(min(max(exact, low), high))
+
+
+def load_schema(url, config):
+    """The live document for schemathesis, taught the rule OpenAPI 3.0 can only state in an extension.
+
+    Hours are exact decimals: the document says so with ``x-decimal-places`` (``multipleOf: 0.01`` made
+    float-based validators refuse legal values such as 1.13), so schemathesis would send valid-looking
+    hours with more places that the server rightly refuses. Each positive case's numbers are rounded to
+    their places, so valid data stays valid and the server's 422 on a third decimal still counts.
+    """
+    schema = schemathesis.openapi.from_url(url, config=config)
+
+    @schema.hook
+    def map_case(_context, case):
+        if case.meta is not None and case.meta.generation.mode.is_positive and isinstance(case.body, dict):
+            operation = schema.raw_schema["paths"][case.operation.path][case.operation.method.lower()]
+            body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            case.body = to_decimal_places(case.body, body_schema, schema.raw_schema)
+        return case
+
+    return schema
+
+
 class Account:
     """A user of the live server, the password they have now and their current session's tokens."""
 
@@ -163,14 +204,14 @@ def accounts(live_server):
 
 @pytest.fixture
 def api_schema(live_server):
-    return schemathesis.openapi.from_url(f"{live_server.base_url}/openapi.json", config=fuzz_config())
+    return load_schema(f"{live_server.base_url}/openapi.json", fuzz_config())
 
 
 @pytest.fixture
 def anonymous_schema(live_server):
     # No generated Authorization header: each case goes out with the bad credentials chosen below.
     config = fuzz_config(max_examples=ANONYMOUS_MAX_EXAMPLES, with_security_parameters=False)
-    return schemathesis.openapi.from_url(f"{live_server.base_url}/openapi.json", config=config)
+    return load_schema(f"{live_server.base_url}/openapi.json", config)
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,17 @@
-"""flask-smorest set up for this API: strict JSON bodies, one error shape, documented errors, ids in paths."""
+"""flask-smorest set up for this API: strict JSON bodies, one error shape, documented errors and headers,
+ids in paths."""
 
 import http
 import json
 from decimal import Decimal
 from functools import wraps
 
+import apispec
 import flask_smorest
 import marshmallow as ma
+from apispec.ext import marshmallow as apispec_marshmallow
 from flask import request
+from flask_smorest.utils import prepare_response
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
@@ -15,6 +19,27 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 import errors
 from models import MAX_ID
+from web.request_log import REQUEST_ID_HEADER
+
+# The headers the app sends beside the ones a view declares (pagination's), each declared once and named
+# by every response that carries it (see headers_sent_with). Each is always sent with those responses.
+HEADERS = {
+    REQUEST_ID_HEADER: {
+        "description": "This request's id (yours if you sent a safe one): quote it when reporting a problem",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Location": {
+        "description": "The URL of the created resource",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
 
 
 class StrictParser(FlaskParser):
@@ -59,10 +84,81 @@ def _parse_int(digits):
     return int(digits) if len(digits) <= 100 else Decimal(digits)
 
 
+class SchemaConverter(apispec_marshmallow.OpenAPIConverter):
+    """Turns fields into OpenAPI 3.0 schemas; a nullable nested schema becomes ``allOf: [$ref]`` with
+    ``nullable: true``.
+
+    apispec writes ``anyOf: [{type: object, nullable: true}, $ref]`` instead, which client generators
+    read as "any object": a generated client's ``me.employee`` had no ``hours_balance``.
+    """
+
+    def field2nullable(self, field, ret):
+        if field.allow_none and "$ref" in ret:
+            ret["allOf"] = [{"$ref": ret.pop("$ref")}]
+        if field.allow_none and "allOf" in ret:
+            return {"nullable": True}
+        return super().field2nullable(field, ret)
+
+
+class MarshmallowPlugin(apispec_marshmallow.MarshmallowPlugin):
+    """apispec's marshmallow plugin, turning fields into schemas with SchemaConverter."""
+
+    Converter = SchemaConverter
+
+
+def headers_sent_with(status):
+    """The HEADERS a response of ``status`` carries, by name (apispec makes each a ``$ref``): the request
+    id on every one, Location on a create, Retry-After when the client is told to come back."""
+    names = [REQUEST_ID_HEADER]
+    if status == 201:
+        names.append("Location")
+    if status in (429, 503):
+        names.append("Retry-After")
+    return {name: name for name in names}
+
+
+class ResponseHeadersPlugin(apispec.BasePlugin):
+    """Declares on each response written out in an operation the headers it is sent with (the error
+    responses operations share by name get theirs in ``Api._register_responses``)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if isinstance(response, dict):
+                    response.setdefault("headers", {}).update(headers_sent_with(int(status)))
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = errors.ErrorSchema
     # No catch-all "default" response: every status an operation can answer is listed by name.
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
+        spec_kwargs = {
+            "marshmallow_plugin": MarshmallowPlugin(),
+            "extra_plugins": [ResponseHeadersPlugin()],
+            **(spec_kwargs or {}),
+        }
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    def _register_responses(self):
+        """Register the error responses operations name (CONFLICT, ...), as flask-smorest does, but with
+        the headers each is sent with."""
+        for name, header in HEADERS.items():
+            self.spec.components.header(name, header, lazy=True)
+        for status in http.HTTPStatus:
+            if status >= 400:
+                response = {
+                    "description": status.phrase,
+                    "schema": self.ERROR_SCHEMA,
+                    "headers": headers_sent_with(status),
+                }
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+                self.spec.components.response(status.name, response, lazy=True)
+
+    def _register_pagination_header(self):
+        """Nothing: lists send web/pagination.py's headers, never flask-smorest's X-Pagination, whose
+        registration left an unused PaginationMetadata schema in the document (and in generated clients)."""
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
@@ -79,8 +175,8 @@ class Blueprint(flask_smorest.Blueprint):
         Some follow from the view's shape, so they are added here once instead of on every
         view: 503 (database unavailable) everywhere, 401 unless the view is public, 404 for
         path ids, 400/413/415 for JSON bodies, and 422 for unknown query parameters (flask-smorest
-        adds it for arguments). View-specific ones (403, 409) are declared on the view with ``errors``.
-        The view's name becomes the operation's ``operationId``.
+        adds it for arguments). View-specific ones (403, 409, a business rule's 422) are declared on the
+        view with ``errors``, which keeps them. The view's name becomes the operation's ``operationId``.
         """
         register = super().route(rule, **options)
 
@@ -104,15 +200,39 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def errors(self, *codes):
-        """Document that a view can answer these error statuses, with the JSON error body."""
+    def errors(self, *causes):
+        """Document the error statuses a view can answer, with the JSON error body.
+
+        A cause is a status code, or the exception class of a business rule (``InsufficientBalance``): the
+        operation's response for that status then lists the ``description`` of each rule behind it, so a
+        client learns there why a 409 or 422 can come back.
+        """
+        rules_by_code = {}
+        for cause in causes:
+            if isinstance(cause, int):
+                rules_by_code.setdefault(cause, [])
+            else:
+                rules_by_code.setdefault(cause.code, []).append(cause)
 
         def decorator(view):
-            for code in codes:
-                view = self.alt_response(code, response=http.HTTPStatus(code).name)(view)
+            for code, rules in rules_by_code.items():
+                if rules:
+                    response = {"schema": errors.ErrorSchema, "description": _because_of(code, rules)}
+                    view = self.alt_response(code, **response)(view)
+                else:
+                    view = self.alt_response(code, response=http.HTTPStatus(code).name)(view)
             return view
 
         return decorator
+
+
+def _because_of(code, rules):
+    """The description of an error response: its status, then each rule that answers it, one per line.
+    A 422 can also come from any field that breaks its schema, so that comes first."""
+    reasons = [rule.description for rule in rules]
+    if code == 422:
+        reasons.insert(0, "A field is invalid: `errors` names it and says why.")
+    return f"{http.HTTPStatus(code).phrase}:\n" + "\n".join(f"- {reason}" for reason in reasons)
 
 
 class IdConverter(IntegerConverter):

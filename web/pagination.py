@@ -8,9 +8,14 @@ from sqlalchemy import func, select
 from models import db
 
 PAGE_HEADERS = {
-    "X-Total-Count": {"description": "Number of items on all pages", "schema": {"type": "integer"}},
+    "X-Total-Count": {
+        "description": "Number of items on all pages",
+        "required": True,
+        "schema": {"type": "integer"},
+    },
     "Link": {
         "description": "RFC 8288 links to the first, prev, next and last pages",
+        "required": True,
         "schema": {"type": "string"},
     },
 }
