@@ -31,7 +31,12 @@ ANONYMOUS_MAX_EXAMPLES = 5  # plus coverage cases; each goes out twice, with two
 PUBLIC = {"POST /register", "POST /login", "GET /health"}
 # These can end the caller's session or take their rights away, which would turn the rest of a
 # run into 401s and 403s: test_session_operations fuzzes them, healing the admin after each case.
-SESSION_ENDING = {"POST /logout", "POST /me/password", "PATCH /users/{user_id}"}
+SESSION_ENDING = {
+    "POST /logout",
+    "POST /me/password",
+    "PATCH /users/{user_id}",
+    "POST /users/{user_id}/password",
+}
 EMPLOYEE_SESSION_ENDING = {"POST /logout", "POST /me/password"}  # PATCH /users is a 403 for them
 
 # Rules the OpenAPI 3.0 schema cannot state: one field against another (dates, a reason that
@@ -157,6 +162,15 @@ class Account:
 
     def headers(self, token="access_token"):
         return {"Authorization": f"Bearer {self.tokens[token]}"}
+
+    def choose_password(self, new_password):
+        """Change this account's password (POST /me/password), as after an admin's reset."""
+        change = {"current_password": self.password, "new_password": new_password}
+        response = requests.post(
+            f"{self.base}/me/password", json=change, headers=self.headers(), timeout=TIMEOUT
+        )
+        assert response.status_code == 200, response.text
+        self.password = new_password
 
     def me(self):
         """The caller's /me, or None once this session has ended."""
@@ -303,10 +317,18 @@ def heal(admins):
 @operations("api_schema", only=SESSION_ENDING).parametrize()
 def test_session_operations(case, admins):
     """Logout, password changes and user administration, fuzzed as an admin who logs back in after each."""
-    admin, _backstop = admins
+    admin, backstop = admins
     response = call_as(case, admin)
     if name(case) == "POST /me/password" and response.status_code == 200:
         admin.password = case.body["new_password"]
+    resets = name(case) == "POST /users/{user_id}/password" and reaches_operation(case)
+    if resets and response.status_code == 200:
+        reset = response.json()
+        if reset["id"] == backstop.id:  # the admin cannot reset their own: only the backstop's
+            backstop.password = case.body["new_password"]
+            backstop.login()
+            if reset["must_change_password"]:
+                backstop.choose_password(PASSWORD)
     heal(admins)
 
 
