@@ -90,7 +90,11 @@ def _restore_transactions(dbapi_connection, _record):
 def end_read_transaction():
     """End the request's transaction, which has only read so far, before slow work that needs no lock
     (hashing a password): on SQLite, a write request's transaction holds the database's write lock
-    from its first statement. The next statement begins a new transaction."""
+    from its first statement. The next statement begins a new transaction.
+
+    It refuses when the session holds unflushed ORM changes; statements already executed (Core
+    UPDATEs) it cannot see, so call it only where nothing has been written yet.
+    """
     session = db.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("The transaction holds changes: end_read_transaction() would drop them.")

@@ -145,8 +145,9 @@ class LoginSession(db.Model):
 class LoginThrottle(db.Model):
     """Password checks against one username in the current window: the per-account brute-force guard.
 
-    Keyed by the lower-cased name as typed, whether or not such a user exists, so throttling
-    behaves the same for unknown names and tells an attacker nothing.
+    Keyed by the lower-cased name as typed, whether or not such a user exists, so throttling behaves
+    the same for unknown names and tells an attacker nothing: ``acct <name>`` counts checks from
+    everywhere, ``addr <name> <client address>`` those from one address (domain/login_guard.py).
     """
 
     __tablename__ = "login_throttles"

@@ -9,6 +9,7 @@ from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from database import lock_table_for_writes
+from domain.login_guard import forgive_all_attempts
 from domain.sessions import end_sessions
 from errors import InvalidField
 from models import Employee, User, db
@@ -38,6 +39,13 @@ class UnknownEmployee(InvalidField):
 
     def __init__(self):
         super().__init__("employee_id", "No employee with that id.")
+
+
+class ArchivedEmployeeLink(InvalidField):
+    description = "employee_id names an archived employee: an account linked to one would hold no powers."
+
+    def __init__(self):
+        super().__init__("employee_id", "That employee is archived; link accounts to active employees.")
 
 
 class LastAdmin(Conflict):
@@ -111,20 +119,17 @@ def require_resettable(admin, user_id):
 
 
 def reset_password(user, new_hash, must_change):
-    """Give ``user`` a password an admin chose and end every session of theirs; ``must_change``: until
-    they choose their own (POST /me/password), they may do nothing else."""
+    """Give ``user`` a password an admin chose, end every session of theirs and clear their failed
+    attempts (they have usually just used them up); ``must_change``: until they choose their own
+    (POST /me/password), they may do nothing else."""
     user.password_hash, user.must_change_password = new_hash, must_change
     end_sessions(user.id)
+    forgive_all_attempts(user.username)
 
 
-# What a user who must change their password may still do: see who they are, change it, and leave.
-PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.me", "auth.change_password", "auth.logout", "auth.refresh"})
-
-
-def require_password_chosen(user, endpoint):
-    """Raise 403 if ``user`` must change their password and ``endpoint`` is not one of the few they
-    may use meanwhile."""
-    if user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+def require_password_chosen(user):
+    """Raise 403 if an admin reset ``user``'s password and they have not chosen their own since."""
+    if user.must_change_password:
         raise PasswordChangeRequired()
 
 
@@ -189,8 +194,12 @@ def update_user(user, changes, admin):
 def link_employee(user, employee_id):
     """Make ``user`` the account of the employee ``employee_id`` (None unlinks); one account per employee."""
     if employee_id is not None:
-        if db.session.get(Employee, employee_id) is None:
+        employee = db.session.get(Employee, employee_id)
+        if employee is None:
             raise UnknownEmployee()
+        # Powers end with the record (User.acting_role): linking is how an admin would lose them unseen.
+        if employee.archived:
+            raise ArchivedEmployeeLink()
         linked = db.session.scalar(select(User.id).where(User.employee_id == employee_id, User.id != user.id))
         if linked is not None:
             raise EmployeeTaken()

@@ -11,10 +11,11 @@ simultaneous guesses cannot all slip in under the limit. (The per-address limit 
 across accounts, which counts in Flask-Limiter's storage, is web/rate_limits.py.)
 """
 
+import ipaddress
 import math
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, or_, select, text, update
 from werkzeug.exceptions import TooManyRequests
 
 from models import LoginThrottle, UTCDateTime, db, utcnow
@@ -77,13 +78,43 @@ def forgive_attempts(username, address):
     db.session.execute(_FORGIVE_ONE, {"key": _account_key(username)})
 
 
+def forgive_all_attempts(username):
+    """Forget every failed attempt against ``username``'s account, from every address (an admin has
+    just given the account a new password)."""
+    db.session.execute(
+        delete(LoginThrottle)
+        .where(
+            or_(
+                LoginThrottle.username_key == _account_key(username),
+                LoginThrottle.username_key.startswith(f"addr {username.lower()} ", autoescape=True),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+# Tagged keys, so an account's key can never be some name's key from some address. The address comes
+# last and holds no space, so no two (name, address) pairs share a key either.
 def _account_key(username):
-    return f"account {username.lower()}"
+    return f"acct {username.lower()}"
 
 
 def _address_key(username, address):
-    # Usernames hold no spaces (schemas/auth.py), so neither kind of key can pass for the other.
-    return f"{username.lower()} {address}"
+    return f"addr {username.lower()} {_client_of(address)}"
+
+
+def _client_of(address):
+    """The client an address stands for: an IPv6 host is given a whole /64 (it can pick any address in
+    it), so one machine must not count as billions of addresses."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # an IPv4 client seen through an IPv6 socket
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def _claim(key, limit, now, refusal):

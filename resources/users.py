@@ -40,7 +40,13 @@ def get_user(user_id):
 
 @blp.patch("/<id:user_id>")
 @blp.errors(
-    AdminOnly, accounts.OwnLink, accounts.LastAdmin, accounts.EmployeeTaken, accounts.UnknownEmployee, 429
+    AdminOnly,
+    accounts.OwnLink,
+    accounts.LastAdmin,
+    accounts.EmployeeTaken,
+    accounts.UnknownEmployee,
+    accounts.ArchivedEmployeeLink,
+    429,
 )
 @jwt_required()
 @admin_required

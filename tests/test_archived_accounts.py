@@ -67,3 +67,18 @@ def test_the_last_admins_record_cannot_be_archived(api, admin, also_demote):
     assert response.status_code == 409
     assert json_of(response)["message"] == "At least one active admin must remain."
     assert api.ok("GET", "/me", headers=admin)["role"] == "admin"
+
+
+def test_no_account_is_linked_to_an_archived_employee(api, admin):
+    """Else the last admin could link themselves to one and leave no admin at all."""
+    me = api.ok("GET", "/me", headers=admin)
+    record = api.ok("POST", "/employees", 201, json={"name": "Gone"}, headers=admin)
+    archive(api, admin, record["id"])
+
+    response = api.request("PATCH", f"/users/{me['id']}", json={"employee_id": record["id"]}, headers=admin)
+
+    assert response.status_code == 422
+    assert json_of(response)["errors"] == {
+        "employee_id": ["That employee is archived; link accounts to active employees."]
+    }
+    assert api.ok("GET", "/me", headers=admin)["role"] == "admin"

@@ -286,15 +286,19 @@ RULES = {
         "409": ["archived"],
         "422": ["their own manager", "no active employee"],
     },
-    "DELETE /employees/{employee_id}": {"403": ["Only an admin"]},
+    "DELETE /employees/{employee_id}": {"403": ["Only an admin"], "409": ["active admin must remain"]},
     "GET /users": {"403": ["Only an admin"]},
     "GET /users/{user_id}": {"403": ["Only an admin"]},
     "PATCH /users/{user_id}": {
         "403": ["Only an admin", "own employee link"],
         "409": ["active admin must remain", "already linked"],
-        "422": ["employee_id names no employee"],
+        "422": ["employee_id names no employee", "names an archived employee"],
     },
-    "POST /pto": {"409": ["does not cover", "overlap", "archived"]},
+    "POST /users/{user_id}/password": {"403": ["Only an admin", "POST /me/password"]},
+    "POST /pto": {
+        "409": ["does not cover", "overlap", "archived", "most open entries"],
+        "422": ["A field is invalid", "spans more than PTO_MAX_DAYS"],
+    },
     "POST /pto/{entry_id}/approve": {
         "403": ["never for themselves"],
         "409": ["cannot move", "does not cover", "archived"],

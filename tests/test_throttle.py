@@ -73,6 +73,27 @@ def test_a_stranger_cannot_lock_the_owner_out(client):
     assert attempt(client, "admin", PASSWORD, address="198.51.100.2").status_code == 200
 
 
+def test_an_ipv6_host_counts_as_its_whole_64_block(client):
+    """An IPv6 host may use any address of its /64: hopping between them buys no more guesses."""
+    register_from(client, "admin")
+
+    guesses = [attempt(client, "admin", address=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 6)]
+
+    assert guesses == [401] * 5
+    assert_throttled(attempt(client, "admin", PASSWORD, address="2001:db8:1:2:ffff::1"))
+    assert attempt(client, "admin", PASSWORD, address="2001:db8:1:3::1").status_code == 200
+
+
+def test_an_accounts_ceiling_never_counts_as_another_name_from_an_address(client):
+    """The ceiling of the name "1.2.3.4", once reached, must not stop "account" logging in from 1.2.3.4."""
+    register_from(client, "account")
+    for address in range(10):
+        for _ in range(5):
+            attempt(client, "1.2.3.4", address=f"203.0.113.{address}")
+
+    assert attempt(client, "account", PASSWORD, address="1.2.3.4").status_code == 200
+
+
 def test_guesses_from_many_addresses_meet_a_ceiling_for_the_account(client):
     """An attack spread over addresses gets LOGIN_ACCOUNT_FAILURE_LIMIT (50) guesses in all, then the
     account is locked for everyone until the window ends."""
@@ -265,7 +286,7 @@ def test_prune_tokens_deletes_expired_sessions_and_ended_throttles(app, client):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
         kept = set(db.session.scalars(sa.select(LoginThrottle.username_key)))
-        assert kept == {"someone 127.0.0.1", "account someone"}
+        assert kept == {"addr someone 127.0.0.1", "acct someone"}
     assert client.get("/me", headers=live).status_code == 200
     assert client.get("/me", headers=expired).status_code == 401
 

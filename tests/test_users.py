@@ -312,6 +312,16 @@ def test_after_a_reset_the_user_must_choose_their_own_password_first(client, adm
     assert tokens(client, "eli", "my own passphrase")["must_change_password"] is False
 
 
+def test_a_reset_lifts_the_lock_the_forgetful_user_ran_into(client, admin):
+    eli = user_id_of(client, register_and_login(client, "eli"))
+    wrong = {"username": "eli", "password": "what was it again"}
+    assert [client.post("/login", json=wrong).status_code for _ in range(6)] == [401] * 5 + [429]
+
+    reset(client, admin, eli)
+
+    assert can_log_in(client, "eli", TEMPORARY)
+
+
 def test_a_reset_may_leave_the_password_as_the_admin_set_it(client, admin):
     eli = user_id_of(client, register_and_login(client, "eli"))
 

@@ -14,6 +14,8 @@ from errors import error_response
 jwt = JWTManager()
 
 REQUIRED_CLAIMS = ("exp", "jti", "sid")
+# What a user whose password an admin reset may still do: see who they are, choose their own, leave.
+WHILE_PASSWORD_MUST_CHANGE = frozenset({"auth.me", "auth.change_password", "auth.logout", "auth.refresh"})
 SESSION_ENDED = "This session has ended; log in again."
 
 
@@ -30,8 +32,8 @@ def load_session_user(_jwt_header, jwt_data):
     if not isinstance(session_id, str):
         return None
     user = live_session_user(session_id)
-    if user is not None:
-        require_password_chosen(user, request.endpoint)
+    if user is not None and request.endpoint not in WHILE_PASSWORD_MUST_CHANGE:
+        require_password_chosen(user)
     return user
 
 
