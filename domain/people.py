@@ -4,7 +4,7 @@ from collections import defaultdict
 from functools import cache
 
 from sqlalchemy import bindparam, exists, or_, select, union_all
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
@@ -36,45 +36,29 @@ class UnknownManager(InvalidField):
 def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
 
-    ``with_entries``: with their latest entries (see ``embed_recent_entries``), in the same query.
-    ``locked``: first take the employee's lock (``database.lock_employee``), so the read sees every
-    change committed before it; for requests that change the employee's hours, entries or record.
+    ``with_entries``: with their latest entries (``embed_recent_entries``). ``locked``: first take the
+    employee's lock (``database.lock_employee``), so the read sees every change committed before it;
+    for requests that change the employee's hours, entries or record.
     """
     if locked:
         lock_employee(employee_id)
-    statement = _select_employee(visibility(user), with_entries, locked)
+    statement = _select_employee(visibility(user), locked)
     params = {"employee_id": employee_id, **viewer_params(user)}
-    employee = db.session.scalars(statement, params).unique().one_or_none()
+    employee = db.session.scalars(statement, params).one_or_none()
     if employee is None:
         raise NotFound("No employee with that id.")
     if with_entries:
-        _keep_embedded(employee, employee.pto_entries)
+        embed_recent_entries([employee])
     return employee
 
 
 @cache
-def _select_employee(scope, with_entries, locked):
+def _select_employee(scope, locked):
     """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
     statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
     if locked:
         # Whatever the session already holds of this employee predates the lock: replace it.
         statement = statement.execution_options(populate_existing=True)
-    if with_entries:
-        # One round trip: the employee's row comes back once per entry, at most EMBEDDED_PTO_ENTRIES + 1
-        # times, whatever their history.
-        latest = (
-            select(PtoEntry)
-            .where(PtoEntry.employee_id == bindparam("employee_id"))
-            .order_by(PtoEntry.id.desc())
-            .limit(EMBEDDED_PTO_ENTRIES + 1)
-            .subquery()
-        )
-        entry = aliased(PtoEntry, latest)
-        statement = (
-            statement.outerjoin(entry, entry.employee_id == Employee.id)
-            .options(contains_eager(Employee.pto_entries.of_type(entry)))
-            .order_by(entry.id)
-        )
     return statement
 
 
@@ -92,14 +76,9 @@ def embed_recent_entries(employees):
     for entry in db.session.scalars(_select_recent_entries(len(employees)), params):
         latest[entry.employee_id].append(entry)
     for employee in employees:
-        _keep_embedded(employee, latest[employee.id])
-
-
-def _keep_embedded(employee, entries):
-    """Show the latest EMBEDDED_PTO_ENTRIES of ``entries`` (read oldest first, one more than shown, to
-    tell whether older ones exist)."""
-    employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
-    set_committed_value(employee, "pto_entries", list(entries[-EMBEDDED_PTO_ENTRIES:]))
+        entries = latest[employee.id]
+        employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
+        set_committed_value(employee, "pto_entries", entries[-EMBEDDED_PTO_ENTRIES:])
 
 
 @cache

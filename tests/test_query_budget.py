@@ -116,13 +116,14 @@ ENDPOINTS = {
 BUDGETS = {
     "GET /employees": 3,  # session, the page (the last: it tells the total), the page's entries
     "GET /employees (a full page)": 4,  # and the count
-    "GET /employees/<id>": 2,  # session, employee joined with their latest entries (bounded)
+    "GET /employees/<id>": 3,  # session, employee, their latest entries (bounded, without their history)
     "GET /employees/<id>/ledger": 3,  # session, employee, the page
     "GET /employees/<id>/balance": 2,
     "POST /employees": 5,  # session, 2 INSERTs, then the response reloads employee and entries
-    "PUT /employees/<id>": 7,  # session, lock, employee, UPDATE, line; after the commit: caller, employee
-    # session, (PostgreSQL: lock reporting lines), lock, employee, lock the manager, UPDATE; reload 2
-    "PATCH /employees/<id> (manager)": 8,
+    # session, lock, employee, UPDATE, line; after the commit: caller, employee, entries
+    "PUT /employees/<id>": 8,
+    # session, (PostgreSQL: lock reporting lines), lock, employee, lock the manager, UPDATE; reload 3
+    "PATCH /employees/<id> (manager)": 9,
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,
