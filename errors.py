@@ -31,9 +31,9 @@ class InvalidField(UnprocessableEntity):
     operations that can break it; each raise still says what went wrong in its own message.
     """
 
-    def __init__(self, field, message):
+    def __init__(self, field, message, location="json"):
         super().__init__(f"{field}: {message}")
-        self.data = {"messages": {"json": {field: [message]}}}
+        self.data = {"messages": {location: {field: [message]}}}
 
 
 class UnknownQueryParameters(UnprocessableEntity):

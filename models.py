@@ -1,4 +1,5 @@
-"""The database handle and the models: users, login sessions, employees, PTO entries, ledger lines."""
+"""The database handle and the models: users, login sessions, employees, time-off types, balances, PTO
+entries, ledger lines."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,8 +21,8 @@ from sqlalchemy import (
     func,
     select,
     text,
+    type_coerce,
 )
-from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, registry, relationship
 
 NAMING_CONVENTION = {
@@ -33,7 +34,8 @@ NAMING_CONVENTION = {
 }
 
 ROLES = ("admin", "manager", "employee")
-PTO_TYPES = ("vacation", "sick", "personal", "bereavement", "unpaid")
+# How a time-off type treats balances: its own per employee, another type's (a shared bank), or none.
+BALANCE_MODES = ("own", "shared", "none")
 PTO_STATUSES = ("pending", "approved", "denied", "cancelled")
 LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual")
 
@@ -44,6 +46,12 @@ USERNAME_LENGTH = 80
 NAME_LENGTH = 120
 NOTE_LENGTH = 1000
 REASON_LENGTH = 500
+TYPE_KEY_LENGTH = 40
+# A type's key is a slug: lower-case letters and digits, words joined by "-" or "_" ("jury-duty").
+TYPE_KEY_PATTERN = r"^[a-z][a-z0-9]*([-_][a-z0-9]+)*$"
+COLOR_PATTERN = r"^#[0-9a-f]{6}$"
+# Types are a company's short list (vacation, sick, ...): bounded, so every balance read stays small.
+MAX_PTO_TYPES = 100
 # The latest entries shown inside an employee's record (the tutorial's ``pto_entries``): bounded, so
 # a long history, or thousands of filed requests, cannot make the record slow or huge to read.
 EMBEDDED_PTO_ENTRIES = 50
@@ -161,16 +169,10 @@ class Employee(db.Model):
     """A person whose PTO is tracked. Archiving hides them from lists and keeps their history."""
 
     __tablename__ = "employees"
-    __table_args__ = (
-        CheckConstraint("length(name) > 0", name="name_not_empty"),
-        CheckConstraint(
-            f"hours_balance BETWEEN -{BALANCE_LIMIT} AND {BALANCE_LIMIT}", name="hours_balance_in_range"
-        ),
-    )
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    hours_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id"), CheckConstraint("manager_id <> id", name="not_own_manager"), index=True
     )
@@ -189,6 +191,85 @@ class Employee(db.Model):
 
     @property
     def available_hours(self):
+        """What may still be requested from the default type's balance: it less the hours of undecided
+        requests drawing on it."""
+        return self.hours_balance - self.pending_hours
+
+
+class PtoType(db.Model):
+    """A kind of time off (vacation, sick, unpaid...): how it treats balances, and how it is requested.
+
+    Its ``key`` is the stable name requests use, so entries, balances and ledger lines refer to it.
+    ``balance``: "own" keeps a balance per employee; "shared" draws on the balance of ``draws_on`` (an
+    "own" type: a combined PTO bank); "none" records time off without a balance (unpaid leave).
+    """
+
+    __tablename__ = "pto_types"
+    __table_args__ = (
+        CheckConstraint(one_of("balance", BALANCE_MODES), name="balance"),
+        CheckConstraint("(balance = 'shared') = (draws_on IS NOT NULL)", name="shared_types_draw_on_one"),
+        CheckConstraint("draws_on <> key", name="not_drawing_on_itself"),
+        CheckConstraint("NOT is_default OR (balance = 'own' AND archived_at IS NULL)", name="default_own"),
+        CheckConstraint("overdraft_hours >= 0", name="overdraft_not_negative"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        # At most one default; the migration makes one and no change leaves none (domain/pto_types.py).
+        Index(
+            "uq_pto_types_is_default",
+            "is_default",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+    key: Mapped[str] = mapped_column(String(TYPE_KEY_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    balance: Mapped[str] = mapped_column(String(10))
+    draws_on: Mapped[str | None] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"))
+    paid: Mapped[bool]
+    requires_approval: Mapped[bool]
+    # How far below zero a request of this type may take its balance; None: PTO_OVERDRAFT_HOURS.
+    overdraft_hours: Mapped[Decimal | None]
+    color: Mapped[str | None] = mapped_column(String(7))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def archived(self):
+        """Archived types take no new entries; their history stays."""
+        return self.archived_at is not None
+
+    @property
+    def balance_type(self):
+        """The key of the type whose balance entries of this type move, or None if they move none."""
+        return {"own": self.key, "shared": self.draws_on}.get(self.balance)
+
+
+class Balance(db.Model):
+    """One employee's hours in one balance-holding type, and the hours undecided requests ask of it.
+
+    A missing row is a balance of zero with nothing pending: rows appear with the first line that moves
+    them (domain/ledger.py). ``hours_balance`` always equals the sum of the ledger lines of this employee
+    and type; ``pending_hours`` the hours of the pending entries drawing on it.
+    """
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        CheckConstraint(
+            f"hours_balance BETWEEN -{BALANCE_LIMIT} AND {BALANCE_LIMIT}", name="hours_balance_in_range"
+        ),
+        CheckConstraint(f"pending_hours BETWEEN 0 AND {BALANCE_LIMIT}", name="pending_hours_in_range"),
+    )
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"), primary_key=True)
+    hours_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    pending_hours: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+
+    @property
+    def available_hours(self):
         """What may still be requested: the balance less the hours of undecided requests."""
         return self.hours_balance - self.pending_hours
 
@@ -199,7 +280,6 @@ class PtoEntry(db.Model):
     __tablename__ = "pto_entries"
     __table_args__ = (
         CheckConstraint("hours > 0", name="hours_positive"),
-        CheckConstraint(one_of("type", PTO_TYPES), name="type"),
         CheckConstraint(one_of("status", PTO_STATUSES), name="status"),
         CheckConstraint("(start_date IS NULL) = (end_date IS NULL)", name="dates_together"),
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
@@ -212,7 +292,10 @@ class PtoEntry(db.Model):
     hours: Mapped[Decimal]
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
-    type: Mapped[str] = mapped_column(String(20), default="vacation")
+    type: Mapped[str] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"))
+    # The type whose balance the entry draws on (its own, or the bank a shared type draws on), fixed when
+    # it is filed; None for a type without a balance.
+    balance_type: Mapped[str | None] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"))
     note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     status: Mapped[str] = mapped_column(String(20))
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -225,25 +308,30 @@ class PtoEntry(db.Model):
     cancellation_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
 
     employee: Mapped[Employee] = relationship(back_populates="pto_entries")
+    pto_type: Mapped[PtoType] = relationship(foreign_keys=[type])
 
     @classmethod
     def overlapping(cls, start, end):
         """SQL: entries whose days meet the window from ``start`` to ``end`` (undated ones never do)."""
         return and_(cls.start_date <= end, cls.end_date >= start)
 
-    @hybrid_property
-    def takes_hours(self):
-        """Unpaid leave is recorded but does not draw on the PTO balance (works in SQL too)."""
-        return self.type != "unpaid"
+
+def _default_balance(column):
+    """SQL: ``column`` of the employee's balance in the default type (the tutorial's balance), else 0."""
+    held = (
+        select(column)
+        .join(PtoType, PtoType.key == Balance.type)
+        .where(Balance.employee_id == Employee.id, PtoType.is_default)
+        .correlate_except(Balance, PtoType)
+        .scalar_subquery()
+    )
+    return type_coerce(func.coalesce(held, 0), Hours)
 
 
-# Hours asked for and not yet decided: they count against what may still be requested.
-Employee.pending_hours = column_property(
-    select(func.coalesce(func.sum(PtoEntry.hours), 0))
-    .where(PtoEntry.employee_id == Employee.id, PtoEntry.status == "pending", PtoEntry.takes_hours)
-    .correlate_except(PtoEntry)
-    .scalar_subquery()
-)
+# The tutorial's single balance is the default type's; the other types' are at /employees/<id>/balances.
+Employee.hours_balance = column_property(_default_balance(Balance.hours_balance))
+# Hours asked for and not yet decided from that balance: they count against what may still be requested.
+Employee.pending_hours = column_property(_default_balance(Balance.pending_hours))
 
 
 # Whether the account's employee record is archived (see ``User.acting_role``); loaded with the user,
@@ -273,10 +361,13 @@ class LedgerLine(db.Model):
             postgresql_where=text("pto_entry_id IS NOT NULL"),
         ),
         Index("ix_ledger_lines_employee_id_created_at", "employee_id", "created_at"),
+        Index("ix_ledger_lines_employee_id_type_created_at", "employee_id", "type", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    # The balance the line moves: the type that holds it.
+    type: Mapped[str] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"))
     kind: Mapped[str] = mapped_column(String(20))
     delta: Mapped[Decimal]
     balance_after: Mapped[Decimal]

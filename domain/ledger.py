@@ -1,61 +1,91 @@
-"""The only code that moves hours: an atomic balance change and its ledger line, in one transaction."""
+"""The only code that moves hours: an atomic change to one balance and its ledger line, in one transaction.
 
+A balance is one employee's hours in one balance-holding type (``models.Balance``): what they hold, and
+what their pending requests ask of it. Every change below is one conditional UPDATE of that row, so
+concurrent requests queue on it (PostgreSQL) or on the write lock (SQLite), and none is lost or
+double-counted. The callers hold the employee's lock (``database.lock_employee``), which is what makes
+creating a missing row safe.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from werkzeug.exceptions import Conflict
 
-from models import BALANCE_LIMIT, Employee, Hours, LedgerLine, db
+from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db
 
-_delta = bindparam("delta", type_=Hours)
-# Rounded in SQL: SQLite keeps NUMERIC as REAL, and 0.3 - 0.1 - 0.1 - 0.1 must reach exactly 0.
-_new_balance = func.round(Employee.hours_balance + _delta, 2)
+_hours = bindparam("hours", type_=Hours)
+_floor = bindparam("floor", type_=Hours)
+# Named unlike the columns: an UPDATE or INSERT reserves its columns' names for the values it sets.
+_THIS_BALANCE = (Balance.employee_id == bindparam("employee"), Balance.type == bindparam("balance"))
 
-# Built once: these run on every balance change. Each is one atomic statement, so concurrent
-# requests queue on the row (PostgreSQL) or the write lock (SQLite) and none is lost.
-_CHANGE_BALANCE = (
-    update(Employee)
-    .where(
-        Employee.id == bindparam("employee_id"),
-        _new_balance >= bindparam("floor", type_=Hours),
-        _new_balance <= BALANCE_LIMIT,
+
+def _rounded(expression):
+    # Rounded in SQL: SQLite keeps NUMERIC as REAL, and 0.3 - 0.1 - 0.1 - 0.1 must reach exactly 0.
+    return func.round(expression, 2)
+
+
+def _change(*conditions, **values):
+    """One conditional UPDATE of a balance row, built once, answering the row as it leaves it."""
+    return (
+        update(Balance)
+        .where(*_THIS_BALANCE, *conditions)
+        .values(**values)
+        .returning(Balance.hours_balance, Balance.pending_hours)
     )
-    .values(hours_balance=_new_balance)
-    .returning(Employee.hours_balance)
+
+
+_available_after = _rounded(Balance.hours_balance - Balance.pending_hours - _hours)
+# Approved at once: the hours leave the balance, if what is available (pending requests counted) allows.
+_TAKE = _change(_available_after >= _floor, hours_balance=_rounded(Balance.hours_balance - _hours))
+# Filed for approval: the hours are held against the balance, on the same terms.
+_HOLD = _change(_available_after >= _floor, pending_hours=_rounded(Balance.pending_hours + _hours))
+# Approved later: held hours leave the balance; only the balance itself need still cover them.
+_TAKE_HELD = _change(
+    _rounded(Balance.hours_balance - _hours) >= _floor,
+    hours_balance=_rounded(Balance.hours_balance - _hours),
+    pending_hours=_rounded(Balance.pending_hours - _hours),
+)
+# Denied or cancelled while pending: the held hours are free again.
+_RELEASE = _change(pending_hours=_rounded(Balance.pending_hours - _hours))
+# A refund or an adjustment: any change that keeps the balance in the range the ledger keeps.
+_ADJUST = _change(
+    _rounded(Balance.hours_balance + _hours).between(-BALANCE_LIMIT, BALANCE_LIMIT),
+    hours_balance=_rounded(Balance.hours_balance + _hours),
+)
+_READ = select(Balance.hours_balance, Balance.pending_hours).where(*_THIS_BALANCE)
+_CREATE = insert(Balance).values(
+    employee_id=bindparam("employee"), type=bindparam("balance"), hours_balance=0, pending_hours=0
 )
 
 
 class InsufficientBalance(Conflict):
-    description = "The employee's balance does not cover these hours."
+    description = "The balance the entry draws on does not cover these hours (its type's overdraft counted)."
 
 
 class BalanceOutOfRange(Conflict):
     description = f"The balance would leave the range the ledger keeps (±{BALANCE_LIMIT:,} hours)."
 
 
-def _floor():
-    """How low PTO may take a balance: zero, less the configured overdraft."""
-    return -current_app.config["PTO_OVERDRAFT_HOURS"]
+def overdraft_of(pto_type):
+    """How far below zero requests of ``pto_type`` may take its balance: its own allowance, or
+    PTO_OVERDRAFT_HOURS when it sets none."""
+    if pto_type.overdraft_hours is not None:
+        return pto_type.overdraft_hours
+    return current_app.config["PTO_OVERDRAFT_HOURS"]
 
 
-def ensure_available(employee, hours):
-    """Refuse (409) a request for more than the employee's available hours plus the allowed overdraft."""
-    available = employee.available_hours - _floor()
-    if hours > available:
-        raise InsufficientBalance(
-            f"Only {available:.2f} hours are available (balance {employee.hours_balance:.2f}, "
-            f"{employee.pending_hours:.2f} pending)."
-        )
-
-
-def open_balance(employee, hours, actor_id):
-    """Give a new employee their starting balance, recorded as the opening ledger line."""
-    employee.hours_balance = hours
+def open_balance(employee_id, balance_type, hours, actor_id):
+    """Give a new employee their starting hours in one balance, recorded as its opening line."""
+    db.session.add(Balance(employee_id=employee_id, type=balance_type, hours_balance=hours))
     db.session.add(
         LedgerLine(
-            employee=employee,
+            employee_id=employee_id,
+            type=balance_type,
             kind="opening",
             delta=hours,
             balance_after=hours,
@@ -65,39 +95,119 @@ def open_balance(employee, hours, actor_id):
     )
 
 
-def set_balance(employee, target, actor_id, reason=None):
+def read_balance(employee_id, balance_type):
+    """An employee's (balance, pending hours) in one type, read now: (0, 0) if nothing moved it yet.
+    Under the employee's lock, this is what the next change starts from."""
+    row = db.session.execute(_READ, {"employee": employee_id, "balance": balance_type}).first()
+    return (row.hours_balance, row.pending_hours) if row else (Decimal("0.00"), Decimal("0.00"))
+
+
+def set_balance(employee_id, balance_type, target, actor_id, reason=None):
     """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there.
+    The caller holds the employee's lock, so no other change slips in between the read and the update."""
+    held, _pending = read_balance(employee_id, balance_type)
+    if target != held:
+        line = {"kind": "adjustment", "delta": target - held, "actor_id": actor_id, "reason": reason}
+        _move(_ADJUST, employee_id, balance_type, target - held, line)
 
-    The caller holds the employee's lock (``database.lock_employee``), so no other change slips in between
-    the balance read under it and this update.
-    """
-    if target != employee.hours_balance:
-        _move_hours(employee.id, target - employee.hours_balance, "adjustment", actor_id, reason=reason)
+
+def take_hours(entry, actor_id, overdraft):
+    """Take an entry approved at once from its balance; 409 unless the available hours (pending requests
+    counted), plus ``overdraft``, cover it."""
+    line = {"kind": "pto_taken", "delta": -entry.hours, "actor_id": actor_id, "pto_entry_id": entry.id}
+    _move(_TAKE, entry.employee_id, entry.balance_type, entry.hours, line, overdraft)
 
 
-def take_hours(entry, actor_id):
-    """Take an entry's hours from its employee's balance; 409 if that passes the allowed overdraft."""
-    _move_hours(entry.employee_id, -entry.hours, "pto_taken", actor_id, entry, floor=_floor())
+def hold_hours(entry, overdraft):
+    """Hold a pending request's hours against its balance; 409 unless they are available, as for
+    ``take_hours``. The ledger records nothing until the request is approved."""
+    _move(_HOLD, entry.employee_id, entry.balance_type, entry.hours, None, overdraft)
+
+
+def take_held_hours(entry, actor_id, overdraft):
+    """Take an approved request's held hours from its balance; 409 if the balance, plus ``overdraft``,
+    no longer covers them."""
+    line = {"kind": "pto_taken", "delta": -entry.hours, "actor_id": actor_id, "pto_entry_id": entry.id}
+    _move(_TAKE_HELD, entry.employee_id, entry.balance_type, entry.hours, line, overdraft)
+
+
+def release_hours(entry):
+    """Free the hours a pending request held (it was denied or cancelled)."""
+    _move(_RELEASE, entry.employee_id, entry.balance_type, entry.hours)
 
 
 def refund_hours(entry, actor_id):
-    """Give an entry's hours back to its employee's balance."""
-    _move_hours(entry.employee_id, entry.hours, "refund", actor_id, entry)
+    """Give an approved entry's hours back to the balance they came from."""
+    line = {"kind": "refund", "delta": entry.hours, "actor_id": actor_id, "pto_entry_id": entry.id}
+    _move(_ADJUST, entry.employee_id, entry.balance_type, entry.hours, line)
 
 
-def select_lines(employee_id, as_of=None):
-    """The statement listing an employee's ledger lines in order, up to the end of ``as_of`` if given."""
+@dataclass
+class TypeBalance:
+    """One balance of an employee as the API shows it: the type holding it, its figures, who draws on it."""
+
+    type: str
+    name: str
+    hours_balance: Decimal
+    pending_hours: Decimal
+    archived: bool
+    drawn_on_by: list[str] = field(default_factory=list)
+
+    @property
+    def available_hours(self):
+        return self.hours_balance - self.pending_hours
+
+
+_TYPES_WITH_BALANCES = (
+    select(PtoType, Balance)
+    .outerjoin(Balance, and_(Balance.type == PtoType.key, Balance.employee_id == bindparam("employee_id")))
+    .order_by(PtoType.is_default.desc(), PtoType.key)
+)
+
+
+def employee_balances(employee_id, only=None):
+    """Every balance of an employee, the default type's first: one per active type with a balance of its
+    own (zero where nothing moved it yet), and per archived one that still holds a row; or, given
+    ``only`` (a key), that one balance. Each names the active types drawing on it, itself first."""
+    rows = db.session.execute(_TYPES_WITH_BALANCES, {"employee_id": employee_id}).all()
+    drawn_on_by = defaultdict(list)
+    for pto_type, _balance in rows:
+        if pto_type.balance_type is not None and not pto_type.archived:
+            drawn_on_by[pto_type.balance_type].append(pto_type.key)
+    zero = Decimal("0.00")
+    return [
+        TypeBalance(
+            type=pto_type.key,
+            name=pto_type.name,
+            hours_balance=balance.hours_balance if balance else zero,
+            pending_hours=balance.pending_hours if balance else zero,
+            archived=pto_type.archived,
+            drawn_on_by=sorted(drawn_on_by[pto_type.key], key=lambda key: key != pto_type.key),
+        )
+        for pto_type, balance in rows
+        if pto_type.balance == "own"
+        and (pto_type.key == only if only else balance is not None or not pto_type.archived)
+    ]
+
+
+def select_lines(employee_id, balance_type=None, as_of=None):
+    """The statement listing an employee's ledger lines in order: of one balance if ``balance_type`` is
+    given, up to the end of ``as_of`` if given."""
     statement = select(LedgerLine).where(LedgerLine.employee_id == employee_id).order_by(LedgerLine.id)
+    if balance_type is not None:
+        statement = statement.where(LedgerLine.type == balance_type)
     if as_of is not None:
         statement = statement.where(LedgerLine.created_at <= _end_of_day(as_of))
     return statement
 
 
-def balance_as_of(employee_id, day):
-    """The balance at the end of ``day`` (UTC): the sum of the ledger lines up to then."""
+def balance_as_of(employee_id, balance_type, day):
+    """A balance at the end of ``day`` (UTC): the sum of its ledger lines up to then."""
     total = db.session.scalar(
         select(func.round(func.coalesce(func.sum(LedgerLine.delta), 0), 2)).where(
-            LedgerLine.employee_id == employee_id, LedgerLine.created_at <= _end_of_day(day)
+            LedgerLine.employee_id == employee_id,
+            LedgerLine.type == balance_type,
+            LedgerLine.created_at <= _end_of_day(day),
         )
     )
     return Decimal(str(total)).quantize(Decimal("0.01"))
@@ -108,21 +218,34 @@ def _end_of_day(day):
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def _move_hours(employee_id, delta, kind, actor_id, entry=None, reason=None, floor=-BALANCE_LIMIT):
-    """Change a balance by ``delta`` and write its line; 409 if the result would fall below ``floor``."""
-    params = {"employee_id": employee_id, "delta": delta, "floor": floor}
-    balance = db.session.execute(_CHANGE_BALANCE, params).scalar_one_or_none()
-    if balance is None:
-        raise InsufficientBalance() if delta < 0 else BalanceOutOfRange()
-    db.session.add(
-        LedgerLine(
-            employee_id=employee_id,
-            kind=kind,
-            delta=delta,
-            balance_after=balance,
-            actor_id=actor_id,
-            pto_entry_id=entry.id if entry else None,
-            reason=reason,
+def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None):
+    """Run one of the changes above on a balance with ``hours``, and write ``line`` for it (None when
+    only held hours moved, which the ledger does not record). ``overdraft``: the change draws on the
+    balance, and is refused (409) beyond what is available plus that allowance; other changes are
+    refused only beyond the range the ledger keeps.
+
+    The first change to a balance finds no row: it creates one at zero and tries again. The caller
+    holds the employee's lock, so no one else can be creating it at the same time.
+    """
+    floor = -BALANCE_LIMIT if overdraft is None else -overdraft
+    params = {"employee": employee_id, "balance": balance_type, "hours": hours, "floor": floor}
+    row = db.session.execute(statement, params).first()
+    if row is None:
+        existing = db.session.execute(_READ, params).first()
+        if existing is None:
+            db.session.execute(_CREATE, params)
+            row = db.session.execute(statement, params).first()
+        if row is None:
+            held, pending = existing or (Decimal("0.00"), Decimal("0.00"))
+            if overdraft is None:
+                raise BalanceOutOfRange()
+            allowance = f", overdraft {overdraft:.2f}" if overdraft else ""
+            raise InsufficientBalance(
+                f"Only {held - pending + overdraft:.2f} hours are available "
+                f"(balance {held:.2f}, {pending:.2f} pending{allowance})."
+            )
+    if line is not None:
+        db.session.add(
+            LedgerLine(employee_id=employee_id, type=balance_type, balance_after=row.hours_balance, **line)
         )
-    )
-    return balance
+    return row

@@ -9,7 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import lock_employee, lock_reporting_lines
-from domain import accounts, ledger
+from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
 from models import EMBEDDED_PTO_ENTRIES, Employee, PtoEntry, db, utcnow
@@ -121,20 +121,39 @@ def require_active(employee):
         raise EmployeeArchived()
 
 
-def add_employee(name, hours_balance, manager_id, actor_id):
-    """Add an employee; their starting hours become the opening ledger line."""
+class OpeningBalanceTwice(InvalidField):
+    description = "opening_balances names a type twice, or the default type when hours_balance is given."
+
+
+def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balances=()):
+    """Add an employee; their starting hours in each balance become its opening ledger line.
+
+    ``hours_balance`` is the default type's (the tutorial's one balance); ``opening_balances``, pairs of
+    a type key and hours, give other balances theirs. The default type's balance always opens, at 0 if
+    nothing is given for it.
+    """
     if manager_id is not None:
         lock_reporting_lines()
     employee = Employee(name=name)
     db.session.add(employee)
     if manager_id is not None:
         assign_manager(employee, manager_id)
-    ledger.open_balance(employee, hours_balance, actor_id)
+    db.session.flush()
+    default = pto_types.balance_type(None)
+    openings = {default: hours_balance} if hours_balance is not None else {}
+    for key, hours in opening_balances:
+        balance = pto_types.balance_type(key, field="opening_balances", location="json")
+        if balance in openings:
+            raise OpeningBalanceTwice("opening_balances", f"The opening balance of {key!r} is given twice.")
+        openings[balance] = hours
+    openings.setdefault(default, 0)
+    for balance, hours in openings.items():
+        ledger.open_balance(employee.id, balance, hours, actor_id)
     return employee
 
 
 def change_employee(user, employee_id, changes, actor_id):
-    """Change an active employee's name, manager and/or balance; return the employee.
+    """Change an active employee's name, manager and/or balance in the default type; return the employee.
 
     Takes the employee's lock, after the lock on reporting lines when the manager changes (that order
     keeps two opposite manager changes from deadlocking).
@@ -148,8 +167,20 @@ def change_employee(user, employee_id, changes, actor_id):
     if "manager_id" in changes:
         assign_manager(employee, changes["manager_id"])
     if "hours_balance" in changes:
-        ledger.set_balance(employee, changes["hours_balance"], actor_id, changes.get("reason"))
+        default = pto_types.balance_type(None)
+        ledger.set_balance(employee.id, default, changes["hours_balance"], actor_id, changes.get("reason"))
     return employee
+
+
+def set_type_balance(user, employee_id, type_key, hours, actor_id, reason=None):
+    """Set an active employee's balance in the type ``type_key`` (404 if there is no such type; 422 if it
+    keeps no balance of its own) with an adjustment line; return the balance as the API shows it."""
+    pto_types.get_type_or_404(type_key)
+    balance = pto_types.balance_type(type_key, location="path")
+    employee = get_employee_or_404(user, employee_id, locked=True)
+    require_active(employee)
+    ledger.set_balance(employee.id, balance, hours, actor_id, reason)
+    return ledger.employee_balances(employee.id, only=balance)[0]
 
 
 def assign_manager(employee, manager_id):

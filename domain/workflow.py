@@ -9,11 +9,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import lock_employee
-from domain import ledger
+from domain import ledger, pto_types
 from domain.people import get_employee_or_404, require_active
 from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
 from errors import InvalidField
-from models import Employee, PtoEntry, db, utcnow
+from models import Employee, PtoEntry, PtoType, db, utcnow
 
 LIVE = ("pending", "approved")  # entries that hold days and hours
 ENTRY_FILTERS = ("employee_id", "status", "type")
@@ -48,42 +48,59 @@ HOURS_PER_DAY = 24
 
 
 def file_pto(user, employee_id, data):
-    """File an entry: approved at once when the filer decides for the employee, else pending.
+    """File an entry: approved at once when the filer decides for the employee or its type needs no
+    approval, else pending, its hours held against the balance it draws on.
 
     Requests for one employee queue on their row, so the overlap and availability checks
     see every entry filed before them.
     """
     _require_hours_fit_days(data["hours"], data.get("start_date"), data.get("end_date"))
+    pto_type = pto_types.type_for_new_entry(data.pop("type", None))
     employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)
     now = utcnow()
     _refuse_too_many_open(employee.id, now.date())
     if data.get("start_date"):
         _refuse_overlap(employee.id, data["start_date"], data["end_date"])
-    entry = PtoEntry(employee_id=employee.id, status="pending", requested_by=user.id, created_at=now, **data)
-    if entry.takes_hours:
-        ledger.ensure_available(employee, entry.hours)
+    entry = PtoEntry(
+        employee_id=employee.id,
+        type=pto_type.key,
+        balance_type=pto_type.balance_type,
+        status="pending",
+        requested_by=user.id,
+        created_at=now,
+        **data,
+    )
     if decides_for(user, employee):
         entry.status, entry.decided_by, entry.decided_at = "approved", user.id, now
+    elif not pto_type.requires_approval:
+        # The type's policy decides (sick leave, say): approved, with no one named as the decider.
+        entry.status, entry.decided_at = "approved", now
     db.session.add(entry)
     db.session.flush()
-    if entry.status == "approved" and entry.takes_hours:
-        ledger.take_hours(entry, user.id)
+    if entry.balance_type is not None:
+        overdraft = ledger.overdraft_of(pto_type)
+        if entry.status == "approved":
+            ledger.take_hours(entry, user.id, overdraft)
+        else:
+            ledger.hold_hours(entry, overdraft)
     return entry
 
 
 def approve_pto(entry, user, note=None):
-    """Approve a pending request; its hours leave the balance (409 if the balance no longer allows it)."""
+    """Approve a pending request; its held hours leave the balance (409 if it no longer covers them)."""
     _lock_and_check(entry, require_decider, user)
     _transition(entry, ("pending",), "approved", decided_by=user.id, decided_at=utcnow(), decision_note=note)
-    if entry.takes_hours:
-        ledger.take_hours(entry, user.id)
+    if entry.balance_type is not None:
+        ledger.take_held_hours(entry, user.id, ledger.overdraft_of(entry.pto_type))
 
 
 def deny_pto(entry, user, note=None):
-    """Deny a pending request; nothing moves."""
+    """Deny a pending request; the hours it held are free again, and the ledger does not move."""
     _lock_and_check(entry, require_decider, user)
     _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
+    if entry.balance_type is not None:
+        ledger.release_hours(entry)
 
 
 def cancel_pto(entry, user, note=None):
@@ -92,8 +109,12 @@ def cancel_pto(entry, user, note=None):
     _lock_and_check(entry, lambda user, entry: require_canceller(user, entry, today=now.date()), user)
     was_approved = entry.status == "approved"
     _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
-    if was_approved and entry.takes_hours:
+    if entry.balance_type is None:
+        return
+    if was_approved:
         ledger.refund_hours(entry, user.id)
+    else:
+        ledger.release_hours(entry)
 
 
 def get_entry_or_404(user, entry_id):
@@ -101,8 +122,9 @@ def get_entry_or_404(user, entry_id):
     entry = db.session.scalar(
         select(PtoEntry)
         .join(Employee)
+        .join(PtoType, PtoType.key == PtoEntry.type)
         .where(PtoEntry.id == entry_id, visible_employees(user))
-        .options(contains_eager(PtoEntry.employee))
+        .options(contains_eager(PtoEntry.employee), contains_eager(PtoEntry.pto_type))
     )
     if entry is None:
         raise NotFound("No PTO entry with that id.")

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 import sqlalchemy
@@ -94,7 +95,7 @@ def run_migrations_online():
 
     connectable = get_migration_engine()
     try:
-        with connectable.connect() as connection:
+        with connectable.connect() as connection, foreign_keys_deferred(connection):
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),
@@ -106,6 +107,29 @@ def run_migrations_online():
     finally:
         if connectable is not get_engine():
             connectable.dispose()
+
+
+@contextmanager
+def foreign_keys_deferred(connection):
+    """On SQLite, check foreign keys once the migrations are done rather than statement by statement.
+
+    A batch migration rebuilds a table by copying it and dropping the original, and SQLite refuses to drop
+    a table other rows refer to while it enforces foreign keys. The setting cannot change inside a
+    transaction, so it is turned off on the raw connection before the migrations begin; afterwards every
+    row is checked, and enforcement comes back on before the connection returns to the pool.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        violations = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if violations:
+            raise RuntimeError(f"the migration left rows that refer to missing ones: {violations[:10]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
 
 
 def get_migration_engine():

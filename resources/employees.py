@@ -3,19 +3,20 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from domain import accounts, ledger, people
+from domain import accounts, ledger, people, pto_types
 from domain.permissions import AdminOnly
 from models import db, utcnow
 from schemas.employees import (
-    AsOfArgs,
+    BalanceArgs,
+    BalanceAsOfOut,
     BalanceIn,
-    BalanceOut,
     EmployeeIn,
     EmployeeOut,
     EmployeePatchIn,
     EmployeeQuery,
     LedgerLineOut,
     LedgerQuery,
+    TypeBalanceOut,
 )
 from web import rate_limits
 from web.api import Blueprint
@@ -38,16 +39,37 @@ def list_employees(args):
 
 
 @blp.post("")
-@blp.errors(AdminOnly, people.UnknownManager, 429)
+@blp.errors(
+    AdminOnly,
+    people.UnknownManager,
+    pto_types.UnknownType,
+    pto_types.NotABalance,
+    people.OpeningBalanceTwice,
+    429,
+)
 @jwt_required()
 @admin_required
-@blp.arguments(EmployeeIn, example={"name": "Dana Scully", "hours_balance": 80, "manager_id": None})
+@blp.arguments(
+    EmployeeIn,
+    example={
+        "name": "Dana Scully",
+        "hours_balance": 80,
+        "manager_id": None,
+        "opening_balances": [{"type": "sick", "hours_balance": 40}],
+    },
+)
 @blp.response(201, EmployeeOut)
 @rate_limits.limit_writes()
 def create_employee(data):
-    """Add an employee (admins); their starting hours become the opening ledger line."""
+    """Add an employee (admins); their starting hours in each balance become its opening ledger line."""
     employee = people.add_employee(
-        data["name"], data["hours_balance"], data.get("manager_id"), actor_id=current_user.id
+        data["name"],
+        data.get("manager_id"),
+        actor_id=current_user.id,
+        hours_balance=data.get("hours_balance"),
+        opening_balances=[
+            (opening["type"], opening["hours_balance"]) for opening in data.get("opening_balances", ())
+        ],
     )
     db.session.commit()
     return employee, {"Location": url_for("employees.get_employee", employee_id=employee.id)}
@@ -69,7 +91,7 @@ def get_employee(employee_id):
 @blp.response(200, EmployeeOut)
 @rate_limits.limit_writes()
 def set_employee_balance(data, employee_id):
-    """Set the balance (admins; the tutorial's PUT); the ledger records the difference as an adjustment."""
+    """Set the default type's balance (admins; the tutorial's PUT); the ledger records the difference."""
     people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
     db.session.commit()
     return people.get_employee_or_404(current_user, employee_id, with_entries=True)
@@ -106,23 +128,60 @@ def archive_employee(employee_id):
     db.session.commit()
 
 
+@blp.get("/<id:employee_id>/balances")
+@jwt_required()
+@blp.response(200, TypeBalanceOut(many=True))
+def list_balances(employee_id):
+    """List an employee's balances, one per type keeping its own, with pending and available hours."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return ledger.employee_balances(employee.id)
+
+
+@blp.put("/<id:employee_id>/balances/<type_key>")
+@blp.errors(AdminOnly, people.EmployeeArchived, pto_types.NotABalance, 429)
+@jwt_required()
+@admin_required
+@blp.arguments(BalanceIn, example={"hours_balance": 40, "reason": "2027 sick leave allowance"})
+@blp.response(200, TypeBalanceOut)
+@rate_limits.limit_writes()
+def set_type_balance(data, employee_id, type_key):
+    """Set an employee's balance in one type (admins); the ledger records the difference as an adjustment."""
+    balance = people.set_type_balance(
+        current_user, employee_id, type_key, data["hours_balance"], current_user.id, data.get("reason")
+    )
+    db.session.commit()
+    return balance
+
+
 @blp.get("/<id:employee_id>/ledger")
+@blp.errors(pto_types.UnknownType, pto_types.NotABalance)
 @jwt_required()
 @blp.arguments(LedgerQuery, location="query")
 @blp.response(200, LedgerLineOut(many=True), headers=PAGE_HEADERS)
 def list_ledger(args, employee_id):
-    """List the ledger lines that explain an employee's balance, oldest first."""
+    """List the ledger lines that explain an employee's balances (or ?type='s), oldest first."""
     people.get_employee_or_404(current_user, employee_id)
-    return paginate(ledger.select_lines(employee_id, args.get("as_of")), args)
+    balance_type = pto_types.balance_type(args["type"]) if "type" in args else None
+    return paginate(ledger.select_lines(employee_id, balance_type, args.get("as_of")), args)
 
 
 @blp.get("/<id:employee_id>/balance")
+@blp.errors(pto_types.UnknownType, pto_types.NotABalance)
 @jwt_required()
-@blp.arguments(AsOfArgs, location="query")
-@blp.response(200, BalanceOut)
+@blp.arguments(BalanceArgs, location="query")
+@blp.response(200, BalanceAsOfOut)
 def get_balance(args, employee_id):
-    """Show an employee's balance now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
+    """Show a balance (the default type's, or ?type='s) now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
     employee = people.get_employee_or_404(current_user, employee_id)
+    balance_type = pto_types.balance_type(args.get("type"))
     as_of = args.get("as_of")
-    hours = employee.hours_balance if as_of is None else ledger.balance_as_of(employee.id, as_of)
-    return {"employee_id": employee.id, "as_of": as_of or utcnow().date(), "hours_balance": hours}
+    if as_of is None:
+        hours, _pending = ledger.read_balance(employee.id, balance_type)
+    else:
+        hours = ledger.balance_as_of(employee.id, balance_type, as_of)
+    return {
+        "employee_id": employee.id,
+        "type": balance_type,
+        "as_of": as_of or utcnow().date(),
+        "hours_balance": hours,
+    }

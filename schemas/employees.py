@@ -4,13 +4,14 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models import EMBEDDED_PTO_ENTRIES, LEDGER_KINDS, MAX_ID, NAME_LENGTH, REASON_LENGTH
+from models import EMBEDDED_PTO_ENTRIES, LEDGER_KINDS, MAX_ID, MAX_PTO_TYPES, NAME_LENGTH, REASON_LENGTH
 from schemas.fields import (
     BALANCE_RANGE,
     CalendarDate,
     HoursField,
     OutSchema,
     PageArgs,
+    type_key,
     visible_text,
 )
 from schemas.pto import PtoOut
@@ -20,9 +21,12 @@ class EmployeeSummaryOut(OutSchema):
     id = fields.Integer()
     name = fields.String()
     manager_id = fields.Integer(allow_none=True)
-    hours_balance = HoursField(**BALANCE_RANGE)
+    hours_balance = HoursField(
+        **BALANCE_RANGE,
+        metadata={"description": "The balance of the default type; the others: GET /employees/{id}/balances"},
+    )
     pending_hours = HoursField(
-        **BALANCE_RANGE, metadata={"description": "Hours of requests awaiting a decision"}
+        **BALANCE_RANGE, metadata={"description": "Hours of requests awaiting a decision on that balance"}
     )
     available_hours = HoursField(
         **BALANCE_RANGE,
@@ -66,14 +70,28 @@ def reason_field(**kwargs):
     return visible_text(REASON_LENGTH, **kwargs)
 
 
+class OpeningBalanceIn(Schema):
+    type = type_key(required=True, metadata={"description": "A type with a balance of its own"})
+    hours_balance = HoursField(minimum=Decimal("0"), required=True)
+
+
 class EmployeeIn(Schema):
     name = name_field(required=True)
-    hours_balance = HoursField(minimum=Decimal("0"), load_default=Decimal("0"))
+    hours_balance = HoursField(
+        minimum=Decimal("0"),
+        metadata={"description": "Starting hours in the default type's balance (0 if left out)"},
+    )
     manager_id = manager_field()
+    opening_balances = fields.List(
+        fields.Nested(OpeningBalanceIn),
+        validate=validate.Length(max=MAX_PTO_TYPES),
+        metadata={"description": "Starting hours in other types' balances"},
+    )
 
 
 class BalanceIn(Schema):
-    """The tutorial's PUT: set the balance; the ledger records the difference as an adjustment."""
+    """Set a balance; the ledger records the difference as an adjustment (the tutorial's PUT sets the
+    default type's)."""
 
     hours_balance = HoursField(minimum=Decimal("0"), required=True)
     reason = reason_field()
@@ -102,6 +120,7 @@ class EmployeeQuery(PageArgs):
 class LedgerLineOut(OutSchema):
     id = fields.Integer()
     employee_id = fields.Integer()
+    type = fields.String(metadata={"description": "The type whose balance the line moves"})
     kind = fields.String(validate=validate.OneOf(LEDGER_KINDS))
     delta = HoursField(**BALANCE_RANGE)
     balance_after = HoursField(**BALANCE_RANGE)
@@ -115,11 +134,38 @@ class AsOfArgs(Schema):
     as_of = CalendarDate(metadata={"description": "A day (UTC): only changes made up to its end count"})
 
 
+class BalanceArgs(AsOfArgs):
+    type = type_key(
+        metadata={"description": "A type with a balance of its own; the default type if left out"}
+    )
+
+
 class LedgerQuery(PageArgs, AsOfArgs):
-    pass
+    type = type_key(metadata={"description": "Only the lines of this type's balance (a type with its own)"})
 
 
-class BalanceOut(OutSchema):
+class BalanceAsOfOut(OutSchema):
     employee_id = fields.Integer()
+    type = fields.String(metadata={"description": "The type holding the balance"})
     as_of = fields.Date()
     hours_balance = HoursField(**BALANCE_RANGE)
+
+
+class TypeBalanceOut(OutSchema):
+    type = fields.String(metadata={"description": "The type holding the balance"})
+    name = fields.String(metadata={"description": "That type's name"})
+    hours_balance = HoursField(**BALANCE_RANGE)
+    pending_hours = HoursField(
+        **BALANCE_RANGE,
+        metadata={"description": "Hours of requests awaiting a decision, of every type drawing on it"},
+    )
+    available_hours = HoursField(
+        **BALANCE_RANGE,
+        metadata={"description": "hours_balance - pending_hours: what may still be asked for"},
+    )
+    archived = fields.Boolean(
+        metadata={"description": "The type is archived: the balance takes no new entries"}
+    )
+    drawn_on_by = fields.List(
+        fields.String(), metadata={"description": "The active types whose requests draw on it, itself first"}
+    )

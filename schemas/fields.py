@@ -6,7 +6,7 @@ from functools import cached_property
 
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
-from models import BALANCE_LIMIT, MAX_ID
+from models import BALANCE_LIMIT, MAX_ID, TYPE_KEY_LENGTH, TYPE_KEY_PATTERN
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -149,6 +149,18 @@ class CalendarDate(fields.Date):
         if not (isinstance(value, str) and CALENDAR_DATE.fullmatch(value)):
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+def type_key(**kwargs):
+    """A time-off type's key: a slug such as ``vacation`` or ``jury-duty``."""
+    kwargs.setdefault("metadata", {}).setdefault("description", "A time-off type's key (GET /pto-types)")
+    return Text(
+        validate=[
+            validate.Length(min=1, max=TYPE_KEY_LENGTH),
+            WholeMatch(TYPE_KEY_PATTERN, error="Use lower-case letters and digits, words joined by - or _."),
+        ],
+        **kwargs,
+    )
 
 
 def id_field(*, in_query=False, **kwargs):

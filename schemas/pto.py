@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from models import NOTE_LENGTH, PTO_STATUSES, PTO_TYPES
-from schemas.fields import CalendarDate, HoursField, OutSchema, PageArgs, id_field, visible_text
+from models import NOTE_LENGTH, PTO_STATUSES
+from schemas.fields import CalendarDate, HoursField, OutSchema, PageArgs, id_field, type_key, visible_text
 
 
 class PtoOut(OutSchema):
@@ -12,7 +12,11 @@ class PtoOut(OutSchema):
     hours = HoursField()
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
-    type = fields.String(validate=validate.OneOf(PTO_TYPES))
+    type = fields.String(metadata={"description": "The time-off type's key"})
+    balance_type = fields.String(
+        allow_none=True,
+        metadata={"description": "The type whose balance the entry draws on; null when it draws on none"},
+    )
     note = fields.String(allow_none=True)
     status = fields.String(validate=validate.OneOf(PTO_STATUSES))
     requested_by = fields.Integer(allow_none=True)
@@ -30,7 +34,7 @@ class PtoIn(Schema):
     hours = HoursField(required=True)
     start_date = CalendarDate(metadata={"description": "First day off; defaults end_date to the same day"})
     end_date = CalendarDate()
-    type = fields.String(load_default="vacation", validate=validate.OneOf(PTO_TYPES))
+    type = type_key(metadata={"description": "The time-off type's key; the default type when left out"})
     note = visible_text(NOTE_LENGTH)
 
     @validates_schema
@@ -65,4 +69,4 @@ class DateRangeArgs(Schema):
 class PtoQuery(PageArgs, DateRangeArgs):
     employee_id = id_field(in_query=True)
     status = fields.String(validate=validate.OneOf(PTO_STATUSES))
-    type = fields.String(validate=validate.OneOf(PTO_TYPES))
+    type = type_key()

@@ -35,16 +35,38 @@ SKIPPED_POSTGRES = (
     "(e.g. postgresql://postgres@127.0.0.1:5432/test) to run every test on it too."
 )
 # Referenced tables before those that refer to them, so a copy can be inserted in this order.
-TABLES = ("employees", "users", "login_sessions", "login_throttles", "pto_entries", "ledger_lines")
+TABLES = (
+    "pto_types",
+    "employees",
+    "balances",
+    "users",
+    "login_sessions",
+    "login_throttles",
+    "pto_entries",
+    "ledger_lines",
+)
 TABLES_WITH_SERIAL_IDS = ("users", "employees", "pto_entries", "ledger_lines")
+# Where a migrated PostgreSQL test database keeps the rows the migrations wrote (the starter time-off
+# types), so that emptying it for the next test puts them back.
+MIGRATED_ROWS = "migrated_rows"
 
-# Every balance must equal the sum of its employee's ledger lines (PRODUCT.md §4).
+# Every balance must equal the sum of its ledger lines, and its pending hours those of the pending entries
+# drawing on it (PRODUCT.md §4). A missing balance row holds nothing.
 LEDGER_MISMATCHES = sa.text(
     """
-    SELECT e.id, e.hours_balance, COALESCE(SUM(l.delta), 0) AS ledger_total
-    FROM employees e LEFT JOIN ledger_lines l ON l.employee_id = e.id
-    GROUP BY e.id, e.hours_balance
-    HAVING ROUND(COALESCE(SUM(l.delta), 0) - e.hours_balance, 2) <> 0
+    SELECT employee_id, type, SUM(held) AS held, SUM(ledger) AS ledger, SUM(pending) AS pending,
+           SUM(requested) AS requested
+    FROM (
+        SELECT employee_id, type, hours_balance AS held, 0 AS ledger, pending_hours AS pending, 0 AS requested
+        FROM balances
+        UNION ALL
+        SELECT employee_id, type, 0, delta, 0, 0 FROM ledger_lines
+        UNION ALL
+        SELECT employee_id, balance_type, 0, 0, 0, hours FROM pto_entries
+        WHERE status = 'pending' AND balance_type IS NOT NULL
+    ) AS moves
+    GROUP BY employee_id, type
+    HAVING ROUND(SUM(held) - SUM(ledger), 2) <> 0 OR ROUND(SUM(pending) - SUM(requested), 2) <> 0
     """
 )
 
@@ -66,11 +88,20 @@ def sqlalchemy_url(url):
 
 
 def migrate_database(url):
-    """Build the schema with the migrations, as `flask db upgrade` does."""
+    """Build the schema with the migrations, as `flask db upgrade` does. On PostgreSQL, keep a copy of the
+    rows they wrote for ``fresh_postgres``."""
     app = create_app(app_settings(url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    if not url.startswith("sqlite"):
+
+        def keep_migrated_rows(connection):
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {MIGRATED_ROWS} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {MIGRATED_ROWS}"))
+            connection.execute(sa.text(f"CREATE TABLE {MIGRATED_ROWS}.pto_types AS TABLE public.pto_types"))
+
+        with_engine(url, keep_migrated_rows)
 
 
 def with_engine(url, work, **options):
@@ -84,8 +115,14 @@ def with_engine(url, work, **options):
 
 
 def fresh_postgres(url):
-    """Empty every table of the migrated PostgreSQL database at ``url``; return the URL."""
-    with_engine(url, lambda c: c.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")))
+    """Bring the migrated PostgreSQL database at ``url`` back to how the migrations left it: every table
+    empty but for the rows they wrote (the starter time-off types); return the URL."""
+
+    def empty(connection):
+        connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        connection.execute(sa.text(f"INSERT INTO public.pto_types SELECT * FROM {MIGRATED_ROWS}.pto_types"))
+
+    with_engine(url, empty)
     return url
 
 

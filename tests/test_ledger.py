@@ -47,6 +47,7 @@ def test_as_of_shows_the_balance_at_the_end_of_a_day(client, admin):
 
     assert yesterday == {
         "employee_id": employee["id"],
+        "type": "vacation",
         "as_of": str(TODAY - timedelta(days=1)),
         "hours_balance": 0,
     }
