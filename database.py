@@ -119,7 +119,9 @@ def commit_keeping_loaded_objects():
 def lock_employee(employee_id):
     """Hold the employee's row until commit; return its ``manager_id`` and ``archived_at`` as the
     lock's holder sees them, or None when there is no such employee. Every change to one employee's
-    hours, entries, name or manager queues here. Lock order is always employee, then entry.
+    hours, entries, name or manager queues on this row lock: here, or where a rule reads the employee
+    with it (``people.get_employee_or_404(locked=True)``, the workflow's ``refresh(with_for_update)``).
+    Lock order is always the employee first, then rows of theirs (entries, balances).
 
     Read anything else of the employee with a statement begun after this one: PostgreSQL's READ
     COMMITTED gives a statement the snapshot it started with, so only a later statement sees the

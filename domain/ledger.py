@@ -58,6 +58,12 @@ _ADJUST = _change(
     hours_balance=_rounded(Balance.hours_balance + _hours),
 )
 _READ = select(Balance.hours_balance, Balance.pending_hours).where(*_THIS_BALANCE)
+# A type with the employee's balance in it (None, None where nothing moved it yet).
+_TYPE_AND_BALANCE = select(PtoType, Balance.hours_balance, Balance.pending_hours).outerjoin(
+    Balance, and_(Balance.type == PtoType.key, Balance.employee_id == bindparam("employee"))
+)
+_NAMED_TYPE_AND_BALANCE = _TYPE_AND_BALANCE.where(PtoType.key == bindparam("key"))
+_DEFAULT_TYPE_AND_BALANCE = _TYPE_AND_BALANCE.where(PtoType.is_default)
 _CREATE = insert(Balance).values(
     employee_id=bindparam("employee"), type=bindparam("balance"), hours_balance=0, pending_hours=0
 )
@@ -95,20 +101,32 @@ def open_balance(employee_id, balance_type, hours, actor_id):
     )
 
 
-def read_balance(employee_id, balance_type):
-    """An employee's (balance, pending hours) in one type, read now: (0, 0) if nothing moved it yet.
-    Under the employee's lock, this is what the next change starts from."""
-    row = db.session.execute(_READ, {"employee": employee_id, "balance": balance_type}).first()
-    return (row.hours_balance, row.pending_hours) if row else (Decimal("0.00"), Decimal("0.00"))
+def find_balance(employee_id, type_key=None):
+    """The type ``type_key`` names (the default type if None) and the employee's balance and pending
+    hours in it, read now: (type, balance, pending), zeros where nothing moved it yet; (None, 0, 0) if
+    there is no such type. Under the employee's lock, this is what the next change starts from."""
+    if type_key is None:
+        row = db.session.execute(_DEFAULT_TYPE_AND_BALANCE, {"employee": employee_id}).first()
+    else:
+        row = db.session.execute(_NAMED_TYPE_AND_BALANCE, {"employee": employee_id, "key": type_key}).first()
+    zero = Decimal("0.00")
+    if row is None:
+        return None, zero, zero
+    return row.PtoType, _or_zero(row.hours_balance), _or_zero(row.pending_hours)
+
+
+def _or_zero(hours):
+    return Decimal("0.00") if hours is None else hours
 
 
 def set_balance(employee_id, balance_type, target, actor_id, reason=None):
-    """Bring a balance to ``target`` with an adjustment line; nothing is written when it is already there.
-    The caller holds the employee's lock, so no other change slips in between the read and the update."""
-    held, _pending = read_balance(employee_id, balance_type)
+    """Bring a balance (``balance_type``'s, the default type's if None) to ``target`` with an adjustment
+    line; nothing is written when it is already there. The caller holds the employee's lock, so no other
+    change slips in between the read and the update."""
+    pto_type, held, _pending = find_balance(employee_id, balance_type)
     if target != held:
         line = {"kind": "adjustment", "delta": target - held, "actor_id": actor_id, "reason": reason}
-        _move(_ADJUST, employee_id, balance_type, target - held, line)
+        _move(_ADJUST, employee_id, pto_type.key, target - held, line)
 
 
 def take_hours(entry, actor_id, overdraft):

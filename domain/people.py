@@ -36,12 +36,10 @@ class UnknownManager(InvalidField):
 def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
 
-    ``with_entries``: with their latest entries (``embed_recent_entries``). ``locked``: first take the
-    employee's lock (``database.lock_employee``), so the read sees every change committed before it;
-    for requests that change the employee's hours, entries or record.
+    ``with_entries``: with their latest entries (``embed_recent_entries``). ``locked``: read them with
+    the employee's lock (the row ``database.lock_employee`` locks), for requests that change the
+    employee's hours, entries or record; statements after it see every change committed before it.
     """
-    if locked:
-        lock_employee(employee_id)
     statement = _select_employee(visibility(user), locked)
     params = {"employee_id": employee_id, **viewer_params(user)}
     employee = db.session.scalars(statement, params).one_or_none()
@@ -57,8 +55,9 @@ def _select_employee(scope, locked):
     """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
     statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
     if locked:
-        # Whatever the session already holds of this employee predates the lock: replace it.
-        statement = statement.execution_options(populate_existing=True)
+        # Whatever the session already holds of this employee predates the lock: replace it. (The
+        # row's own columns are read as the lock's holder sees them; its balances are not read here.)
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     return statement
 
 
@@ -166,21 +165,19 @@ def change_employee(user, employee_id, changes, actor_id):
         employee.name = changes["name"]
     if "manager_id" in changes:
         assign_manager(employee, changes["manager_id"])
-    if "hours_balance" in changes:
-        default = pto_types.balance_type(None)
-        ledger.set_balance(employee.id, default, changes["hours_balance"], actor_id, changes.get("reason"))
+    if "hours_balance" in changes:  # the default type's balance
+        ledger.set_balance(employee.id, None, changes["hours_balance"], actor_id, changes.get("reason"))
     return employee
 
 
 def set_type_balance(user, employee_id, type_key, hours, actor_id, reason=None):
     """Set an active employee's balance in the type ``type_key`` (404 if there is no such type; 422 if it
     keeps no balance of its own) with an adjustment line; return the balance as the API shows it."""
-    pto_types.get_type_or_404(type_key)
-    balance = pto_types.balance_type(type_key, location="path")
+    pto_types.require_own_balance(pto_types.get_type_or_404(type_key), location="path")
     employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)
-    ledger.set_balance(employee.id, balance, hours, actor_id, reason)
-    return ledger.employee_balances(employee.id, only=balance)[0]
+    ledger.set_balance(employee.id, type_key, hours, actor_id, reason)
+    return ledger.employee_balances(employee.id, only=type_key)[0]
 
 
 def assign_manager(employee, manager_id):

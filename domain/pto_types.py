@@ -70,19 +70,25 @@ def type_for_new_entry(key):
 
 
 def balance_type(key, field="type", location="query"):
-    """The key of the balance ``key`` names: an "own" type's; 422 naming the balance to ask for when it
-    draws on another type's, or keeps none. ``None`` names the default type's balance."""
+    """The key of the balance ``key`` names, checked (``require_own_balance``); ``None`` names the default
+    type's balance."""
     if key is None:
         return db.session.scalars(_DEFAULT).one().key
     pto_type = db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
+    return require_own_balance(pto_type, key, field, location).key
+
+
+def require_own_balance(pto_type, key=None, field="type", location="query"):
+    """Return ``pto_type`` if it keeps a balance of its own; else 422 on ``field``: no such type (None),
+    or it draws on another type's balance (naming that one), or keeps none."""
     if pto_type is None:
         raise UnknownType(key, field, location)
     if pto_type.balance == "shared":
-        message = f"{key!r} draws on the balance of {pto_type.draws_on!r}: ask for that one."
+        message = f"{pto_type.key!r} draws on the balance of {pto_type.draws_on!r}: ask for that one."
         raise NotABalance(field, message, location)
     if pto_type.balance == "none":
-        raise NotABalance(field, f"{key!r} keeps no balance.", location)
-    return key
+        raise NotABalance(field, f"{pto_type.key!r} keeps no balance.", location)
+    return pto_type
 
 
 def select_types(archived):

@@ -75,6 +75,13 @@ ENDPOINTS = {
         "GET", f"/employees/{c.subject}/ledger?{LAST_PAGE}", c.admin, None, 200,
     ),
     "GET /employees/<id>/balance": lambda c: ("GET", f"/employees/{c.subject}/balance", c.admin, None, 200),
+    "GET /employees/<id>/balances": lambda c: ("GET", f"/employees/{c.subject}/balances", c.admin, None, 200),
+    "PUT /employees/<id>/balances/<type>": lambda c: (
+        "PUT", f"/employees/{c.subject}/balances/vacation", c.admin, {"hours_balance": 9_000 + c.employees},
+        200,
+    ),
+    "GET /pto-types": lambda c: ("GET", f"/pto-types?{LAST_PAGE}", c.staff, None, 200),
+    "GET /pto-types/<key>": lambda c: ("GET", "/pto-types/sick", c.staff, None, 200),
     "POST /employees": lambda c: ("POST", "/employees", c.admin, {"name": "New", "hours_balance": 8}, 201),
     "PUT /employees/<id>": lambda c: (
         "PUT", f"/employees/{c.subject}", c.admin, {"hours_balance": 9_000 + c.employees}, 200,
@@ -93,6 +100,9 @@ ENDPOINTS = {
     ),
     "POST /pto (employee: pending)": lambda c: (
         "POST", "/pto", c.staff, {"employee_id": c.subject, "hours": 1}, 201,
+    ),
+    "POST /pto (a type drawing on another's balance)": lambda c: (
+        "POST", "/pto", c.admin, {"employee_id": c.subject, "hours": 1, "type": "sick"}, 201,
     ),
     "POST /pto (dated: overlap check)": lambda c: (
         "POST", "/pto", c.admin,
@@ -118,21 +128,30 @@ BUDGETS = {
     "GET /employees (a full page)": 4,  # and the count
     "GET /employees/<id>": 3,  # session, employee, their latest entries (bounded, without their history)
     "GET /employees/<id>/ledger": 3,  # session, employee, the page
-    "GET /employees/<id>/balance": 2,
-    "POST /employees": 5,  # session, 2 INSERTs, then the response reloads employee and entries
-    # session, lock, employee, UPDATE, line; after the commit: caller, employee, entries
+    "GET /employees/<id>/balance": 3,  # session, employee, the type with the balance
+    "GET /employees/<id>/balances": 3,  # session, employee, every type with the employee's balance in it
+    # session, type, employee (locked), balance, UPDATE, line; the balance as it now stands
+    "PUT /employees/<id>/balances/<type>": 7,
+    "GET /pto-types": 2,
+    "GET /pto-types/<key>": 2,
+    # session, INSERT employee, default type, INSERTs of balance and line; reload employee and entries
+    "POST /employees": 7,
+    # session, employee (locked), default balance, UPDATE, line; after the commit: caller, employee, entries
     "PUT /employees/<id>": 8,
-    # session, (PostgreSQL: lock reporting lines), lock, employee, lock the manager, UPDATE; reload 3
-    "PATCH /employees/<id> (manager)": 9,
+    # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; reload 3
+    "PATCH /employees/<id> (manager)": 7,
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,
     "GET /pto/<id>": 2,  # session, entry with its employee
-    "POST /pto (admin: approved)": 7,  # session, lock, employee, open entries, 2 INSERTs, UPDATE; no reload
-    "POST /pto (employee: pending)": 5,
+    # session, type, employee (locked), open entries, INSERT entry, UPDATE balance, INSERT line; no reload
+    "POST /pto (admin: approved)": 7,
+    "POST /pto (employee: pending)": 6,  # the UPDATE holds the hours; no line
+    "POST /pto (a type drawing on another's balance)": 7,
     "POST /pto (dated: overlap check)": 8,
-    "DELETE /pto/<id> (refund)": 7,
-    "POST /pto/<id>/approve": 7,
+    "DELETE /pto/<id> (refund)": 6,  # session, entry with its employee and type, employee (locked), 2 UPDATEs,
+    # line
+    "POST /pto/<id>/approve": 6,
     "POST /pto/<id>/deny": 5,
     "POST /pto/<id>/cancel (pending)": 5,
     "GET /me (linked employee)": 2,  # session, linked employee

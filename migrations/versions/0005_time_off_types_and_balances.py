@@ -74,15 +74,19 @@ def upgrade():
         timestamp("updated_at"),
         sa.CheckConstraint("balance IN ('own', 'shared', 'none')", name=op.f("ck_pto_types_balance")),
         sa.CheckConstraint(
-            "(balance = 'shared') = (draws_on IS NOT NULL)", name=op.f("ck_pto_types_shared_types_draw_on_one")
+            "(balance = 'shared') = (draws_on IS NOT NULL)",
+            name=op.f("ck_pto_types_shared_types_draw_on_one"),
         ),
         sa.CheckConstraint("draws_on <> key", name=op.f("ck_pto_types_not_drawing_on_itself")),
         sa.CheckConstraint(
-            "NOT is_default OR (balance = 'own' AND archived_at IS NULL)", name=op.f("ck_pto_types_default_own")
+            "NOT is_default OR (balance = 'own' AND archived_at IS NULL)",
+            name=op.f("ck_pto_types_default_own"),
         ),
         sa.CheckConstraint("overdraft_hours >= 0", name=op.f("ck_pto_types_overdraft_not_negative")),
         sa.CheckConstraint("length(name) > 0", name=op.f("ck_pto_types_name_not_empty")),
-        sa.ForeignKeyConstraint(["draws_on"], ["pto_types.key"], name=op.f("fk_pto_types_draws_on_pto_types")),
+        sa.ForeignKeyConstraint(
+            ["draws_on"], ["pto_types.key"], name=op.f("fk_pto_types_draws_on_pto_types")
+        ),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_pto_types")),
     )
     op.create_index(
@@ -106,7 +110,12 @@ def upgrade():
         types,
         [
             dict(zip(("key", "name", "balance", "draws_on", "paid", "color"), row, strict=True))
-            | {"requires_approval": True, "is_default": row[0] == DEFAULT_TYPE, "created_at": now, "updated_at": now}
+            | {
+                "requires_approval": True,
+                "is_default": row[0] == DEFAULT_TYPE,
+                "created_at": now,
+                "updated_at": now,
+            }
             for row in STARTER_TYPES
         ],
     )
@@ -120,21 +129,27 @@ def upgrade():
         sa.CheckConstraint(
             "hours_balance BETWEEN -1000000 AND 1000000", name=op.f("ck_balances_hours_balance_in_range")
         ),
-        sa.CheckConstraint("pending_hours BETWEEN 0 AND 1000000", name=op.f("ck_balances_pending_hours_in_range")),
-        sa.ForeignKeyConstraint(["employee_id"], ["employees.id"], name=op.f("fk_balances_employee_id_employees")),
+        sa.CheckConstraint(
+            "pending_hours BETWEEN 0 AND 1000000", name=op.f("ck_balances_pending_hours_in_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["employee_id"], ["employees.id"], name=op.f("fk_balances_employee_id_employees")
+        ),
         sa.ForeignKeyConstraint(["type"], ["pto_types.key"], name=op.f("fk_balances_type_pto_types")),
         sa.PrimaryKeyConstraint("employee_id", "type", name=op.f("pk_balances")),
     )
     # Every employee's one balance becomes their vacation balance, with their pending requests' hours held.
     op.execute(
-        f"""
-        INSERT INTO balances (employee_id, type, hours_balance, pending_hours)
-        SELECT e.id, '{DEFAULT_TYPE}', e.hours_balance, ROUND(COALESCE((
-            SELECT SUM(p.hours) FROM pto_entries p
-            WHERE p.employee_id = e.id AND p.status = 'pending' AND p.type <> 'unpaid'
-        ), 0), 2)
-        FROM employees e
-        """
+        sa.text(
+            """
+            INSERT INTO balances (employee_id, type, hours_balance, pending_hours)
+            SELECT e.id, :default_type, e.hours_balance, ROUND(COALESCE((
+                SELECT SUM(p.hours) FROM pto_entries p
+                WHERE p.employee_id = e.id AND p.status = 'pending' AND p.type <> 'unpaid'
+            ), 0), 2)
+            FROM employees e
+            """
+        ).bindparams(default_type=DEFAULT_TYPE)
     )
 
     with rebuilding("pto_entries") as batch:
@@ -145,15 +160,21 @@ def upgrade():
         batch.create_foreign_key(
             op.f("fk_pto_entries_balance_type_pto_types"), "pto_types", ["balance_type"], ["key"]
         )
-    op.execute(f"UPDATE pto_entries SET balance_type = '{DEFAULT_TYPE}' WHERE type <> 'unpaid'")
+    op.execute(
+        sa.text("UPDATE pto_entries SET balance_type = :default_type WHERE type <> 'unpaid'").bindparams(
+            default_type=DEFAULT_TYPE
+        )
+    )
 
     op.drop_index("uq_ledger_lines_pto_entry_id_kind", table_name="ledger_lines")
     op.add_column("ledger_lines", sa.Column("type", KEY, nullable=True))
-    op.execute(f"UPDATE ledger_lines SET type = '{DEFAULT_TYPE}'")
+    op.execute(sa.text("UPDATE ledger_lines SET type = :default_type").bindparams(default_type=DEFAULT_TYPE))
     with rebuilding("ledger_lines") as batch:
         batch.alter_column("type", existing_type=KEY, nullable=False)
         batch.create_foreign_key(op.f("fk_ledger_lines_type_pto_types"), "pto_types", ["type"], ["key"])
-    op.create_index("uq_ledger_lines_pto_entry_id_kind", "ledger_lines", ["pto_entry_id", "kind"], **ENTRY_LINES_ONCE)
+    op.create_index(
+        "uq_ledger_lines_pto_entry_id_kind", "ledger_lines", ["pto_entry_id", "kind"], **ENTRY_LINES_ONCE
+    )
     op.create_index(
         "ix_ledger_lines_employee_id_type_created_at", "ledger_lines", ["employee_id", "type", "created_at"]
     )
@@ -187,7 +208,9 @@ def downgrade():
     with rebuilding("ledger_lines") as batch:
         batch.drop_constraint(op.f("fk_ledger_lines_type_pto_types"), type_="foreignkey")
         batch.drop_column("type")
-    op.create_index("uq_ledger_lines_pto_entry_id_kind", "ledger_lines", ["pto_entry_id", "kind"], **ENTRY_LINES_ONCE)
+    op.create_index(
+        "uq_ledger_lines_pto_entry_id_kind", "ledger_lines", ["pto_entry_id", "kind"], **ENTRY_LINES_ONCE
+    )
 
     with rebuilding("pto_entries") as batch:
         batch.drop_constraint(op.f("fk_pto_entries_balance_type_pto_types"), type_="foreignkey")
