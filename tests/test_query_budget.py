@@ -149,8 +149,8 @@ BUDGETS = {
     "POST /pto (employee: pending)": 6,  # the UPDATE holds the hours; no line
     "POST /pto (a type drawing on another's balance)": 7,
     "POST /pto (dated: overlap check)": 8,
-    "DELETE /pto/<id> (refund)": 6,  # session, entry with its employee and type, employee (locked), 2 UPDATEs,
-    # line
+    # session, entry with its employee and type, employee (locked), UPDATE entry, UPDATE balance, line
+    "DELETE /pto/<id> (refund)": 6,
     "POST /pto/<id>/approve": 6,
     "POST /pto/<id>/deny": 5,
     "POST /pto/<id>/cancel (pending)": 5,
