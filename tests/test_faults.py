@@ -275,7 +275,7 @@ def assert_entries_whole(database_url, employee_id, opening):
     ((taken_lines, current),) = rows(
         database_url,
         "SELECT (SELECT COUNT(*) FROM ledger_lines WHERE employee_id = :employee_id AND kind = 'pto_taken'), "
-        "(SELECT hours_balance FROM employees WHERE id = :employee_id)",
+        "(SELECT hours_balance FROM balances WHERE employee_id = :employee_id AND type = 'vacation')",
         employee_id=employee_id,
     )
     assert taken_lines == len(entries), "pto_taken lines without their entry"

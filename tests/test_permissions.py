@@ -102,6 +102,33 @@ MATRIX = {
         "Ona": (401, 404, 404, 404, 200),
         "unknown": (401, 404, 404, 404, 404),
     },
+    ("GET", "/employees/<employee_id>/balances"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    # The type in the path is the default's, vacation (see test_permission_matrix).
+    ("PUT", "/employees/<employee_id>/balances/<type_key>"): {
+        "Eli": (401, 403, 403, 403, 200),
+        "Mia": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    # ── Time-off types: everyone with a token reads them; only admins change them.
+    ("GET", "/pto-types"): (401, 200, 200, 200, 200),
+    ("POST", "/pto-types"): (401, 403, 403, 403, 201),
+    ("GET", "/pto-types/<type_key>"): {
+        "sick": (401, 200, 200, 200, 200),
+        "unknown type": (401, 404, 404, 404, 404),
+    },
+    ("PATCH", "/pto-types/<type_key>"): {
+        "sick": (401, 403, 403, 403, 200),
+        "unknown type": (401, 403, 403, 403, 404),
+    },
+    ("DELETE", "/pto-types/<type_key>"): {
+        "sick": (401, 403, 403, 403, 204),
+        "unknown type": (401, 403, 403, 403, 404),
+    },
     # ── PTO: file for anyone you see (pending for yourself, approved by an admin or the manager);
     #    decide only others' requests you manage; cancel your reports' or (admins) anyone's, and your
     #    own requests, but your own approved time off only before it starts ("upcoming").
@@ -157,6 +184,9 @@ BODIES = {
     ("POST", "/employees"): {"name": "Newcomer", "hours_balance": 8},
     ("PUT", "/employees/<employee_id>"): {"hours_balance": 1000},
     ("PATCH", "/employees/<employee_id>"): {"hours_balance": 1000},
+    ("PUT", "/employees/<employee_id>/balances/<type_key>"): {"hours_balance": 1000},
+    ("POST", "/pto-types"): {"key": "jury-duty", "name": "Jury duty", "balance": "none"},
+    ("PATCH", "/pto-types/<type_key>"): {"color": "#123456"},
     ("POST", "/pto"): lambda employee_id: {"employee_id": employee_id, "hours": 8},
     ("POST", "/pto/<entry_id>/approve"): {"note": "Enjoy."},
     ("POST", "/pto/<entry_id>/deny"): {"note": "Not that week."},
@@ -216,14 +246,15 @@ def database_url(company_database, tmp_path):
 def company(company_database, client):
     """The company's callers' headers and the ids of its records (and an id nobody has)."""
     built = company_database[1]
-    return {"headers": built["headers"], "ids": {**built["ids"], "unknown": UNKNOWN_ID}}
+    ids = {**built["ids"], "unknown": UNKNOWN_ID, "sick": "sick", "unknown type": "no-such-type"}
+    return {"headers": built["headers"], "ids": ids}
 
 
 def company_state(client, admin):
-    """Everything a write could change, as the admin sees it: accounts, employees and their entries."""
-    return [
-        ok(client.get(path, headers=admin)) for path in ("/users", "/employees", "/employees?archived=true")
-    ]
+    """Everything a write could change, as the admin sees it: accounts, employees and their entries, and
+    the time-off types."""
+    paths = ("/users", "/employees", "/employees?archived=true", "/pto-types", "/pto-types?archived=true")
+    return [ok(client.get(path, headers=admin)) for path in paths]
 
 
 def bearer_refresh_token(client, username):
@@ -234,7 +265,9 @@ def bearer_refresh_token(client, username):
 @pytest.mark.parametrize(("method", "rule", "target", "caller", "expected"), list(matrix_cases()))
 def test_permission_matrix(client, company, method, rule, target, caller, expected):
     target_id = company["ids"][target] if target else None
-    path = re.sub(r"<\w+>", str(target_id), rule)
+    # A balance's path names an employee and a type: the target is the employee, the type vacation.
+    one_target = rule.replace("<employee_id>/balances/<type_key>", "<employee_id>/balances/vacation")
+    path = re.sub(r"<\w+>", str(target_id), one_target)
     body = BODIES.get((method, rule))
     if callable(body):
         body = body(target_id)

@@ -4,10 +4,11 @@ import pytest
 from marshmallow import Schema, fields, missing, validate
 
 from helpers import file_pto, hire, request_pto
-from models import Employee, LedgerLine, PtoEntry, User
+from models import Balance, Employee, LedgerLine, PtoEntry, PtoType, User
 from schemas import auth as auth_schemas
 from schemas import employees as employee_schemas
 from schemas import pto as pto_schemas
+from schemas import pto_types as pto_type_schemas
 from schemas import users as user_schemas
 from schemas.fields import OutSchema
 from schemas.health import HealthOut
@@ -122,13 +123,25 @@ STORED_TEXT = {
     ("BalanceIn", "reason"): LedgerLine.reason,
     ("EmployeePatchIn", "reason"): LedgerLine.reason,
     ("PtoIn", "note"): PtoEntry.note,
+    ("PtoIn", "type"): PtoEntry.type,
+    ("PtoQuery", "type"): PtoEntry.type,
     ("NoteIn", "note"): PtoEntry.decision_note,
+    ("OpeningBalanceIn", "type"): Balance.type,
+    ("LedgerQuery", "type"): LedgerLine.type,
+    ("BalanceArgs", "type"): Balance.type,
+    ("PtoTypeIn", "key"): PtoType.key,
+    ("PtoTypeIn", "name"): PtoType.name,
+    ("PtoTypeSettings", "name"): PtoType.name,
+    ("PtoTypePatchIn", "name"): PtoType.name,
+    ("PtoTypeTreatment", "draws_on"): PtoType.draws_on,
+    ("PtoTypeIn", "draws_on"): PtoType.draws_on,
+    ("PtoTypePatchIn", "draws_on"): PtoType.draws_on,
 }
 
 
 def request_text_fields():
     """(schema name, field name, longest length allowed) of every text field of every request schema."""
-    for module in (auth_schemas, employee_schemas, pto_schemas, user_schemas):
+    for module in (auth_schemas, employee_schemas, pto_schemas, pto_type_schemas, user_schemas):
         for schema in vars(module).values():
             if isinstance(schema, type) and issubclass(schema, Schema) and not issubclass(schema, OutSchema):
                 for name, field in schema._declared_fields.items():
