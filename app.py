@@ -13,7 +13,7 @@ import errors
 from models import db
 from resources import auth, employees, health, pto, pto_types, users
 from web import docs, rate_limits, request_bodies, request_log, security_headers, tokens
-from web.api import Api, IdConverter
+from web.api import Api, IdConverter, TypeKeyConverter
 
 migrate = Migrate()
 # Operations take an access token (the default) or, for POST /refresh, a refresh token: two schemes,
@@ -28,6 +28,7 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.url_map.strict_slashes = False  # /employees/1/ is /employees/1, without a redirect
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["type_key"] = TypeKeyConverter
     trust_proxies(app)
     register_extensions(app)
     register_api(app)
@@ -58,6 +59,7 @@ def trust_proxies(app):
 def register_api(app):
     api = Api(app)
     api.register_converter(IdConverter, IdConverter.openapi_schema)
+    api.register_converter(TypeKeyConverter, TypeKeyConverter.openapi_schema)
     for name, token in SECURITY_SCHEMES.items():
         description = f"The {token} from POST /login, sent as Authorization: Bearer <{token}>."
         scheme = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description}

@@ -137,7 +137,7 @@ def list_balances(employee_id):
     return ledger.employee_balances(employee.id)
 
 
-@blp.put("/<id:employee_id>/balances/<type_key>")
+@blp.put("/<id:employee_id>/balances/<type_key:type_key>")
 @blp.errors(AdminOnly, people.EmployeeArchived, pto_types.NotABalance, 429)
 @jwt_required()
 @admin_required

@@ -49,7 +49,7 @@ def create_pto_type(data):
     return pto_type, {"Location": url_for("pto_types.get_pto_type", type_key=pto_type.key)}
 
 
-@blp.get("/<type_key>")
+@blp.get("/<type_key:type_key>")
 @jwt_required()
 @blp.response(200, PtoTypeOut)
 def get_pto_type(type_key):
@@ -57,7 +57,7 @@ def get_pto_type(type_key):
     return pto_types.get_type_or_404(type_key)
 
 
-@blp.patch("/<type_key>")
+@blp.patch("/<type_key:type_key>")
 @blp.errors(AdminOnly, pto_types.TypeInUse, pto_types.TypeConflict, 429)
 @jwt_required()
 @admin_required
@@ -72,7 +72,7 @@ def update_pto_type(data, type_key):
     return pto_type
 
 
-@blp.delete("/<type_key>")
+@blp.delete("/<type_key:type_key>")
 @blp.errors(AdminOnly, pto_types.TypeConflict, 429)
 @blp.doc(
     description="Archives rather than deletes: the type takes no new entries (a 409), and its entries, "

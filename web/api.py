@@ -15,10 +15,10 @@ from flask_smorest.utils import prepare_response
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
 import errors
-from models import MAX_ID
+from models import MAX_ID, TYPE_KEY_LENGTH, TYPE_KEY_PATTERN
 from web.request_log import REQUEST_ID_HEADER
 
 # The headers the app sends beside the ones a view declares (pagination's), each declared once and named
@@ -254,3 +254,18 @@ class IdConverter(IntegerConverter):
     @staticmethod
     def openapi_schema(_converter):
         return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+class TypeKeyConverter(BaseConverter):
+    """``<type_key:...>`` path segments: a time-off type's key (a slug); anything else is a 404."""
+
+    regex = TYPE_KEY_PATTERN.removeprefix("^").removesuffix("$").replace("(", "(?:")
+
+    def to_python(self, value):
+        if len(value) > TYPE_KEY_LENGTH:
+            raise NotFound()
+        return value
+
+    @staticmethod
+    def openapi_schema(_converter):
+        return {"type": "string", "pattern": TYPE_KEY_PATTERN, "maxLength": TYPE_KEY_LENGTH}
