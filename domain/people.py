@@ -173,7 +173,7 @@ def change_employee(user, employee_id, changes, actor_id):
 def set_type_balance(user, employee_id, type_key, hours, actor_id, reason=None):
     """Set an active employee's balance in the type ``type_key`` (404 if there is no such type; 422 if it
     keeps no balance of its own) with an adjustment line; return the balance as the API shows it."""
-    pto_types.require_own_balance(pto_types.get_type_or_404(type_key), location="path")
+    pto_types.require_own_balance(pto_types.get_type_or_404(type_key), field="type_key", location="path")
     employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)
     ledger.set_balance(employee.id, type_key, hours, actor_id, reason)

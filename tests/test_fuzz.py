@@ -47,8 +47,17 @@ EMPLOYEE_SESSION_ENDING = {"POST /logout", "POST /me/password"}  # PATCH /users 
 RULE_FIELDS = {
     "GET /pto": {"to"},  # on or after from
     # end on or after start, no end without a start, at most PTO_MAX_DAYS; hours fit the days (24 a day)
-    "POST /pto": {"start_date", "end_date", "hours"},
-    "POST /employees": {"manager_id"},  # an existing, active employee
+    # a type that exists (and is active)
+    "POST /pto": {"start_date", "end_date", "hours", "type"},
+    # an existing, active employee; opening balances of existing types with balances of their own, once each
+    "POST /employees": {"manager_id", "opening_balances"},
+    # an existing type with a balance of its own
+    "GET /employees/{employee_id}/ledger": {"type"},
+    "GET /employees/{employee_id}/balance": {"type"},
+    "PUT /employees/{employee_id}/balances/{type_key}": {"type_key"},
+    # a shared type draws on an existing, active type with a balance of its own
+    "POST /pto-types": {"draws_on"},
+    "PATCH /pto-types/{type_key}": {"draws_on"},
     "PATCH /employees/{employee_id}": {"manager_id", "reason"},  # no cycle; reason with hours_balance
     "PATCH /users/{user_id}": {"employee_id"},  # an existing employee
     "POST /me/password": {"current_password"},  # the caller's password
