@@ -129,7 +129,7 @@ def documented_status(method, url):
     path = url.split("//", 1)[1].split("/", 1)[1].split("?")[0]
     if method == "DELETE":
         return 204
-    return 201 if method == "POST" and path in ("register", "employees", "pto") else 200
+    return 201 if method == "POST" and path in ("register", "employees", "pto", "pto-types") else 200
 
 
 def seed_other_records(base):
@@ -211,11 +211,19 @@ def test_the_walkthrough_runs_top_to_bottom_on_a_database_in_use(live_server, da
         if user["role"] != "admin":
             has_reports = any(e["manager_id"] == user["employee_id"] for e in employees.values())
             assert user["employee_id"] in employees and (user["role"] == "manager") == has_reports, user
-    # Requests filed by employees for themselves were approved and denied by their manager.
+    # Requests filed by employees for themselves were approved and denied by their manager, except
+    # those of types that need no approval: approved at once, with no one named as the decider.
     self_filed = [e for e in entries.values() if e["requested_by"] == account_of.get(e["employee_id"])]
     assert {entry["status"] for entry in self_filed} >= {"approved", "denied"}
+    types = call("GET", base + "/pto-types", seed_token, params={"per_page": 100}).json()
+    approved_at_once = {pto_type["key"] for pto_type in types if not pto_type["requires_approval"]}
+    # The examples that make another type the default make vacation the default again.
+    assert [pto_type["key"] for pto_type in types if pto_type["is_default"]] == ["vacation"]
+    assert {entry["type"] for entry in self_filed} & approved_at_once, "no request approved at once"
     for entry in self_filed:
-        if entry["status"] in ("approved", "denied"):
+        if entry["type"] in approved_at_once:
+            assert (entry["status"], entry["decided_by"]) == ("approved", None), entry
+        elif entry["status"] in ("approved", "denied"):
             assert entry["decided_by"] == account_of[employees[entry["employee_id"]]["manager_id"]], entry
 
     # Logout last: every token the reader's shell still holds is dead.
