@@ -12,8 +12,9 @@ from datetime import date
 
 from pto_tracker_api_client import AuthenticatedClient, Client
 from pto_tracker_api_client.api.auth import login, me, register
-from pto_tracker_api_client.api.employees import create_employee, list_employees
+from pto_tracker_api_client.api.employees import create_employee, list_balances, list_employees
 from pto_tracker_api_client.api.pto import approve, cancel, create_pto
+from pto_tracker_api_client.api.pto_types import list_pto_types
 from pto_tracker_api_client.api.users import patch_user
 from pto_tracker_api_client.models import (
     EmployeeIn,
@@ -74,6 +75,8 @@ def main():
     fox_after_cancel = expect(MeOut, me.sync(client=fox_client))
     admin_me = expect(MeOut, me.sync(client=admin))
     listed_at_last = expect(list, list_employees.sync(client=admin))
+    types = expect(list, list_pto_types.sync(client=fox_client))
+    fox_balances = expect(list, list_balances.sync(fox.id, client=fox_client))
 
     print(
         json.dumps(
@@ -82,7 +85,8 @@ def main():
                 "listed_at_first": [employee.name for employee in listed_at_first],
                 "location": filed.headers["Location"],
                 "statuses": [entry.status.value for entry in (request, approved, cancelled)],
-                "type": approved.type_.value,
+                "type": approved.type_,
+                "balance_type": approved.balance_type,
                 "start_date": approved.start_date.isoformat(),
                 "decided_by": approved.decided_by,
                 "decision_note": approved.decision_note,
@@ -94,6 +98,10 @@ def main():
                 ],
                 "fox_available_after_approval": fox_after_approval.employee.available_hours,
                 "admin_employee": admin_me.employee,
+                "types": {pto_type.key: [pto_type.balance.value, pto_type.draws_on] for pto_type in types},
+                "fox_balance_by_type": {
+                    balance.type_: [balance.hours_balance, balance.drawn_on_by] for balance in fox_balances
+                },
                 "listed_at_last": {
                     employee.name: [entry.status.value for entry in employee.pto_entries]
                     for employee in listed_at_last

@@ -66,6 +66,7 @@ def test_a_generated_client_runs_the_tutorial_and_a_request_workflow(
         "location": "/pto/1",
         "statuses": ["pending", "approved", "cancelled"],
         "type": "vacation",
+        "balance_type": "vacation",
         "start_date": "2027-03-01",
         "decided_by": 1,
         "decision_note": "Enjoy",
@@ -74,6 +75,14 @@ def test_a_generated_client_runs_the_tutorial_and_a_request_workflow(
         "fox_available_after_approval": 32.75,
         "admin_employee": None,
         "listed_at_last": {"Fox Mulder": ["cancelled"]},
+        "types": {
+            "vacation": ["own", None],
+            "bereavement": ["shared", "vacation"],
+            "personal": ["shared", "vacation"],
+            "sick": ["shared", "vacation"],
+            "unpaid": ["none", None],
+        },
+        "fox_balance_by_type": {"vacation": [40.0, ["vacation", "bereavement", "personal", "sick"]]},
     }
     admin = tokens(base, "admin")["access_token"]
     assert ledger_kinds(base, admin, 1) == ["opening", "pto_taken", "refund"]
