@@ -139,7 +139,7 @@ BUDGETS = {
     # session, employee (locked), default balance, UPDATE, line; after the commit: caller, employee, entries
     "PUT /employees/<id>": 8,
     # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; reload 3
-    "PATCH /employees/<id> (manager)": 7,
+    "PATCH /employees/<id> (manager)": 8,
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,
