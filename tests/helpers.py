@@ -397,6 +397,28 @@ def decide(api, who, entry_id, action, **body):
     return as_api(api).request("POST", path, json=body or None, headers=as_headers(who))
 
 
+def post_pto_type(api, admin, key, **fields):
+    """POST /pto-types as ``admin`` (named after the key unless ``name`` is given); return the reply."""
+    body = {"key": key, "name": key.replace("-", " ").capitalize(), **fields}
+    return as_api(api).request("POST", "/pto-types", json=body, headers=as_headers(admin))
+
+
+def create_pto_type(api, admin, key, **fields):
+    """Add a time-off type as the admin (own balance unless ``balance`` says otherwise); return it."""
+    response = post_pto_type(api, admin, key, **fields)
+    assert response.status_code == 201, text_of(response)
+    return json_of(response)
+
+
+def balances(api, who, employee_id):
+    """GET /employees/<id>/balances as ``who``: {type: (hours_balance, pending_hours, available_hours)}."""
+    listed = as_api(api).ok("GET", f"/employees/{employee_id}/balances", headers=as_headers(who))
+    return {
+        shown["type"]: (shown["hours_balance"], shown["pending_hours"], shown["available_hours"])
+        for shown in listed
+    }
+
+
 def get_employee(api, who, employee_id):
     """GET /employees/<id> as ``who``."""
     return as_api(api).ok("GET", f"/employees/{employee_id}", headers=as_headers(who))
