@@ -1,8 +1,10 @@
 """The benchmark's database: created fresh, migrated as a deploy migrates, seeded with bulk SQL.
 
-A company of N employees, each with a user account, an opening balance and ten PTO entries
-(approved, pending and cancelled, with the ledger lines that explain the balance), plus a few
-"writer" employees with a huge balance for the write workloads to draw on.
+A company of N employees, each with a user account, a vacation balance and ten PTO entries
+(approved, pending and cancelled, with the ledger lines that explain the balance and the pending hours it
+holds), plus a few "writer" employees with a huge balance for the write workloads to draw on. The time-off
+types are migration 0005's starter rows (vacation, the default, and the types drawing on it): kept as they
+are, so the API reads the types a deploy has.
 """
 
 import re
@@ -25,8 +27,12 @@ ENTRY_HOURS = 8
 APPROVED, PENDING = 7, 9
 WRITERS = 50
 WRITER_HOURS = 999_000  # writes take 0.01 h each: enough for 99.9 million of them
+# Migration 0005's default type: every seeded entry (vacation, or sick leave drawing on it) moves its balance.
+BALANCE_TYPE = "vacation"
 
-TABLES = "users, login_sessions, login_throttles, employees, pto_entries, ledger_lines"
+# Not pto_types: TRUNCATE ... CASCADE empties the tables referring to those named, and pto_types refers to
+# none of them, so the migration's starter types stay.
+TABLES = "users, login_sessions, login_throttles, employees, balances, pto_entries, ledger_lines"
 SEED = [
     f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE",
     """
@@ -34,16 +40,26 @@ SEED = [
     VALUES (:admin_username, :password_hash, 'admin', true, now())
     """,
     """
-    INSERT INTO employees (name, hours_balance, created_at, updated_at)
-    SELECT 'Employee ' || n, :opening - :approved * :entry_hours, now(), now()
+    INSERT INTO employees (name, created_at, updated_at)
+    SELECT 'Employee ' || n, now(), now()
     FROM generate_series(1, :employees) AS n
     ORDER BY n
     """,
     """
-    INSERT INTO employees (name, hours_balance, created_at, updated_at)
-    SELECT 'Writer ' || n, :writer_hours, now(), now()
+    INSERT INTO employees (name, created_at, updated_at)
+    SELECT 'Writer ' || n, now(), now()
     FROM generate_series(1, :writers) AS n
     ORDER BY n
+    """,
+    # One vacation balance each: the opening less the approved entries, holding the pending ones' hours.
+    """
+    INSERT INTO balances (employee_id, type, hours_balance, pending_hours)
+    SELECT
+        id, :balance_type,
+        CASE WHEN id <= :employees THEN :opening - :approved * :entry_hours ELSE :writer_hours END,
+        CASE WHEN id <= :employees THEN (:pending - :approved) * :entry_hours ELSE 0 END
+    FROM employees
+    ORDER BY id
     """,
     # Everyone has an account linked to their employee record, as a company using the API would.
     """
@@ -52,12 +68,12 @@ SEED = [
     """,
     """
     INSERT INTO pto_entries (
-        employee_id, hours, start_date, end_date, type, note, status, requested_by, created_at,
-        decided_by, decided_at, cancelled_by, cancelled_at
+        employee_id, hours, start_date, end_date, type, balance_type, note, status, requested_by,
+        created_at, decided_by, decided_at, cancelled_by, cancelled_at
     )
     SELECT
         e.id, :entry_hours, DATE '2026-01-05' + 14 * k, DATE '2026-01-06' + 14 * k,
-        CASE WHEN k = 3 THEN 'sick' ELSE 'vacation' END, 'Seeded entry ' || k,
+        CASE WHEN k = 3 THEN 'sick' ELSE 'vacation' END, :balance_type, 'Seeded entry ' || k,
         CASE WHEN k <= :approved THEN 'approved' WHEN k <= :pending THEN 'pending' ELSE 'cancelled' END,
         1, now(),
         CASE WHEN k <= :approved OR k > :pending THEN 1 END,
@@ -70,10 +86,10 @@ SEED = [
     """,
     """
     INSERT INTO ledger_lines (
-        employee_id, kind, delta, balance_after, reason, actor_id, pto_entry_id, created_at
+        employee_id, type, kind, delta, balance_after, reason, actor_id, pto_entry_id, created_at
     )
     SELECT
-        employee_id, kind, delta, SUM(delta) OVER (PARTITION BY employee_id ORDER BY seq),
+        employee_id, :balance_type, kind, delta, SUM(delta) OVER (PARTITION BY employee_id ORDER BY seq),
         reason, 1, pto_entry_id, now()
     FROM (
         SELECT id AS employee_id, 0 AS seq, 'opening' AS kind,
@@ -90,13 +106,20 @@ SEED = [
     ORDER BY employee_id, seq
     """,
 ]
-# PRODUCT.md §4: every balance is the sum of its ledger lines (the same check as tests/conftest.py).
+# PRODUCT.md §4: per employee and type, the balance is the sum of its ledger lines and its pending hours
+# those of the pending entries drawing on it; a missing row is 0/0 (tests/helpers.py's
+# assert_ledger_matches_balances).
 LEDGER_MISMATCHES = """
-    SELECT count(*) FROM (
-        SELECT e.id FROM employees e LEFT JOIN ledger_lines l ON l.employee_id = e.id
-        GROUP BY e.id, e.hours_balance
-        HAVING ROUND(COALESCE(SUM(l.delta), 0) - e.hours_balance, 2) <> 0
-    ) AS mismatches
+    WITH lines AS (
+        SELECT employee_id, type, SUM(delta) AS hours FROM ledger_lines GROUP BY employee_id, type
+    ), held AS (
+        SELECT employee_id, balance_type AS type, SUM(hours) AS hours FROM pto_entries
+        WHERE status = 'pending' AND balance_type IS NOT NULL GROUP BY employee_id, balance_type
+    )
+    SELECT count(*)
+    FROM balances b FULL JOIN lines l USING (employee_id, type) FULL JOIN held h USING (employee_id, type)
+    WHERE ROUND(COALESCE(l.hours, 0) - COALESCE(b.hours_balance, 0), 2) <> 0
+       OR ROUND(COALESCE(h.hours, 0) - COALESCE(b.pending_hours, 0), 2) <> 0
 """
 
 
@@ -141,6 +164,7 @@ def seed(url, employees, admin_username, password_hash):
         "approved": APPROVED,
         "pending": PENDING,
         "writer_hours": WRITER_HOURS,
+        "balance_type": BALANCE_TYPE,
         "admin_username": admin_username,
         "password_hash": password_hash,
     }
@@ -151,7 +175,9 @@ def seed(url, employees, admin_username, password_hash):
                 connection.execute(sa.text(statement), params)
             mismatches = connection.scalar(sa.text(LEDGER_MISMATCHES))
         if mismatches:
-            raise RuntimeError(f"seeding left {mismatches} balance(s) that differ from their ledger")
+            raise RuntimeError(
+                f"seeding left {mismatches} balance(s) that differ from their ledger or pending entries"
+            )
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
     finally:

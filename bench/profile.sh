@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Profile one API worker with py-spy while wrk drives a workload: bench/profile.sh [WORKLOAD]
-# (employee, employees, pto_by_employee, post_pto, login; default employee). The collapsed stacks
+# (employee, employees, pto_by_employee, balances, post_pto, login; default employee). The collapsed stacks
 # and a summary of where the time goes land in bench/out/. BENCH_SIZES=20000 profiles the large
 # dataset; BENCH_PROFILE_FORMAT=flamegraph writes an SVG flame graph instead.
 set -euo pipefail

@@ -98,6 +98,10 @@ WORKLOADS = {
             floor="read_floor",
         ),
         Workload(
+            "balances", "GET /employees/<id>/balances", "api", "GET", "/employees/{id}/balances", 200,
+            floor="read_floor",
+        ),
+        Workload(
             "post_pto", "POST /pto (approved, 0.01 h)", "api", "POST", "/pto", 201,
             ids="writers", body=WRITE_FLOOR.body, floor="write_floor", every_size=False,
         ),
@@ -444,7 +448,8 @@ def render(settings, machine, started, results, scrypt_check_ms):
         f"{settings.threads} thread(s) and {settings.connections} connections; ids drawn at random per "
         "request",
         f"- Dataset: {', '.join(f'{size:,}' for size in sizes)} employees, {dataset.ENTRIES_PER_EMPLOYEE} "
-        f"PTO entries and a user account each; writes go to {dataset.WRITERS} more employees",
+        f"PTO entries, a {dataset.BALANCE_TYPE} balance and a user account each; writes go to "
+        f"{dataset.WRITERS} more employees",
         *(f"- {name}: {value}" for name, value in machine.items()),
         "",
         "## Against the floor",
