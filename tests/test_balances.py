@@ -168,7 +168,7 @@ def test_a_type_without_its_own_balance_has_none_to_set(client, admin, type_key,
     response = set_type_balance(client, admin, employee["id"], type_key, 8)
 
     assert response.status_code == 422
-    assert named in " ".join(response.json["errors"]["type"])
+    assert named in " ".join(response.json["errors"]["type_key"])
     assert balances(client, admin, employee["id"]) == {"vacation": (40, 0, 40)}
     assert len(ledger(client, admin, employee["id"]).lines) == 1
 
