@@ -7,6 +7,7 @@ from functools import partial
 from flask import has_request_context, request
 from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import defer
 
 from models import Employee, db
 
@@ -118,17 +119,40 @@ def commit_keeping_loaded_objects():
 
 def lock_employee(employee_id):
     """Hold the employee's row until commit; return its ``manager_id`` and ``archived_at`` as the
-    lock's holder sees them, or None when there is no such employee. Every change to one employee's
-    hours, entries, name or manager queues on this row lock: here, or where a rule reads the employee
-    with it (``people.get_employee_or_404(locked=True)``, the workflow's ``refresh(with_for_update)``).
-    Lock order is always the employee first, then rows of theirs (entries, balances).
+    lock's holder sees them, or None when there is no such employee.
+
+    Every change to one employee's hours, entries, name or manager queues on this row lock, taken here
+    or by ``select_employees_locked`` and ``refresh_employee_locked``, which read the row with it. Lock
+    order: a time-off type's row (a filing reads it FOR SHARE) first, then the employee, then rows of
+    theirs (entries, balances).
 
     Read anything else of the employee with a statement begun after this one: PostgreSQL's READ
     COMMITTED gives a statement the snapshot it started with, so only a later statement sees the
-    state the previous holder left (balance, pending hours). On SQLite the request's BEGIN
-    IMMEDIATE has already serialised writers.
+    state the previous holder left (balances, entries). On SQLite the request's BEGIN IMMEDIATE has
+    already serialised writers.
     """
     return db.session.execute(_LOCK_EMPLOYEE, {"employee_id": employee_id}).first()
+
+
+# What an employee read under the lock leaves out: their balances, which subqueries would read from the
+# snapshot taken before the lock was granted (see lock_employee). Rules that need them read them after.
+_READ_AFTER_THE_LOCK = (Employee.hours_balance, Employee.pending_hours)
+_EMPLOYEE_COLUMNS = ("name", "manager_id", "archived_at", "created_at", "updated_at")
+
+
+def select_employees_locked(statement):
+    """``statement``, a SELECT of employees, reading each row with its lock (see ``lock_employee``):
+    the rows' own columns as the lock's holder sees them, replacing what the session held."""
+    return (
+        statement.with_for_update()
+        .options(*(defer(column) for column in _READ_AFTER_THE_LOCK))
+        .execution_options(populate_existing=True)
+    )
+
+
+def refresh_employee_locked(employee):
+    """Take ``employee``'s lock (see ``lock_employee``) and reload its own columns as its holder sees them."""
+    db.session.refresh(employee, attribute_names=_EMPLOYEE_COLUMNS, with_for_update=True)
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that lock_reporting_lines takes.

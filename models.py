@@ -268,11 +268,6 @@ class Balance(db.Model):
     hours_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     pending_hours: Mapped[Decimal] = mapped_column(default=Decimal("0"))
 
-    @property
-    def available_hours(self):
-        """What may still be requested: the balance less the hours of undecided requests."""
-        return self.hours_balance - self.pending_hours
-
 
 class PtoEntry(db.Model):
     """Time off for one employee: its hours, dates, type and where it stands in the workflow."""

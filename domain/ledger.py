@@ -3,8 +3,8 @@
 A balance is one employee's hours in one balance-holding type (``models.Balance``): what they hold, and
 what their pending requests ask of it. Every change below is one conditional UPDATE of that row, so
 concurrent requests queue on it (PostgreSQL) or on the write lock (SQLite), and none is lost or
-double-counted. The callers hold the employee's lock (``database.lock_employee``), which is what makes
-creating a missing row safe.
+double-counted. The callers hold the employee's lock (see ``database.lock_employee``), which is what
+makes creating a missing row safe.
 """
 
 from collections import defaultdict
@@ -16,8 +16,10 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from werkzeug.exceptions import Conflict
 
+from domain import pto_types
 from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db
 
+ZERO = Decimal("0.00")
 _hours = bindparam("hours", type_=Hours)
 _floor = bindparam("floor", type_=Hours)
 # Named unlike the columns: an UPDATE or INSERT reserves its columns' names for the values it sets.
@@ -109,14 +111,19 @@ def find_balance(employee_id, type_key=None):
         row = db.session.execute(_DEFAULT_TYPE_AND_BALANCE, {"employee": employee_id}).first()
     else:
         row = db.session.execute(_NAMED_TYPE_AND_BALANCE, {"employee": employee_id, "key": type_key}).first()
-    zero = Decimal("0.00")
     if row is None:
-        return None, zero, zero
-    return row.PtoType, _or_zero(row.hours_balance), _or_zero(row.pending_hours)
+        return None, ZERO, ZERO
+    return row.PtoType, row.hours_balance or ZERO, row.pending_hours or ZERO
 
 
-def _or_zero(hours):
-    return Decimal("0.00") if hours is None else hours
+def balance_on(employee_id, type_key=None, as_of=None):
+    """(the type holding it, hours): the balance ``type_key`` names (the default type's if None; 422 for a
+    type without a balance of its own), now or at the end of ``as_of``."""
+    pto_type, hours, _pending = find_balance(employee_id, type_key)
+    pto_types.require_own_balance(pto_type, type_key)
+    if as_of is not None:
+        hours = balance_as_of(employee_id, pto_type.key, as_of)
+    return pto_type, hours
 
 
 def set_balance(employee_id, balance_type, target, actor_id, reason=None):
@@ -173,38 +180,41 @@ class TypeBalance:
 
     @property
     def available_hours(self):
+        """What may still be requested: the balance less the hours of undecided requests."""
         return self.hours_balance - self.pending_hours
 
 
-_TYPES_WITH_BALANCES = (
-    select(PtoType, Balance)
-    .outerjoin(Balance, and_(Balance.type == PtoType.key, Balance.employee_id == bindparam("employee_id")))
-    .order_by(PtoType.is_default.desc(), PtoType.key)
-)
+_TYPES_WITH_BALANCES = _TYPE_AND_BALANCE.order_by(PtoType.is_default.desc(), PtoType.key)
 
 
 def employee_balances(employee_id, only=None):
     """Every balance of an employee, the default type's first: one per active type with a balance of its
     own (zero where nothing moved it yet), and per archived one that still holds a row; or, given
     ``only`` (a key), that one balance. Each names the active types drawing on it, itself first."""
-    rows = db.session.execute(_TYPES_WITH_BALANCES, {"employee_id": employee_id}).all()
+    rows = db.session.execute(_TYPES_WITH_BALANCES, {"employee": employee_id}).all()
     drawn_on_by = defaultdict(list)
-    for pto_type, _balance in rows:
+    for pto_type, _held, _pending in rows:
         if pto_type.balance_type is not None and not pto_type.archived:
             drawn_on_by[pto_type.balance_type].append(pto_type.key)
-    zero = Decimal("0.00")
+
+    def shown(pto_type, held):
+        if pto_type.balance != "own":
+            return False
+        if only is not None:
+            return pto_type.key == only
+        return not pto_type.archived or held is not None  # an archived type's, where it ever moved
+
     return [
         TypeBalance(
             type=pto_type.key,
             name=pto_type.name,
-            hours_balance=balance.hours_balance if balance else zero,
-            pending_hours=balance.pending_hours if balance else zero,
+            hours_balance=held or ZERO,
+            pending_hours=pending or ZERO,
             archived=pto_type.archived,
             drawn_on_by=sorted(drawn_on_by[pto_type.key], key=lambda key: key != pto_type.key),
         )
-        for pto_type, balance in rows
-        if pto_type.balance == "own"
-        and (pto_type.key == only if only else balance is not None or not pto_type.archived)
+        for pto_type, held, pending in rows
+        if shown(pto_type, held)
     ]
 
 
@@ -254,7 +264,7 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
             db.session.execute(_CREATE, params)
             row = db.session.execute(statement, params).first()
         if row is None:
-            held, pending = existing or (Decimal("0.00"), Decimal("0.00"))
+            held, pending = existing or (ZERO, ZERO)
             if overdraft is None:
                 raise BalanceOutOfRange()
             allowance = f", overdraft {overdraft:.2f}" if overdraft else ""

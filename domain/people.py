@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import lock_employee, lock_reporting_lines
+from database import lock_employee, lock_reporting_lines, select_employees_locked
 from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
@@ -37,8 +37,8 @@ def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
 
     ``with_entries``: with their latest entries (``embed_recent_entries``). ``locked``: read them with
-    the employee's lock (the row ``database.lock_employee`` locks), for requests that change the
-    employee's hours, entries or record; statements after it see every change committed before it.
+    the employee's lock (``database.select_employees_locked``), for requests that change the employee's
+    hours, entries or record; statements after it see every change committed before it.
     """
     statement = _select_employee(visibility(user), locked)
     params = {"employee_id": employee_id, **viewer_params(user)}
@@ -54,11 +54,7 @@ def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
 def _select_employee(scope, locked):
     """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
     statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
-    if locked:
-        # Whatever the session already holds of this employee predates the lock: replace it. (The
-        # row's own columns are read as the lock's holder sees them; its balances are not read here.)
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    return statement
+    return select_employees_locked(statement) if locked else statement
 
 
 def embed_recent_entries(employees):
@@ -141,7 +137,8 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
     default = pto_types.balance_type(None)
     openings = {default: hours_balance} if hours_balance is not None else {}
     for key, hours in opening_balances:
-        balance = pto_types.balance_type(key, field="opening_balances", location="json")
+        pto_type = pto_types.require_own_balance(pto_types.find_type(key), key, "opening_balances", "json")
+        balance = pto_types.require_active_type(pto_type).key
         if balance in openings:
             raise OpeningBalanceTwice("opening_balances", f"The opening balance of {key!r} is given twice.")
         openings[balance] = hours

@@ -12,7 +12,7 @@ from database import lock_table_for_writes
 from errors import InvalidField
 from models import MAX_PTO_TYPES, Balance, LedgerLine, PtoEntry, PtoType, db, utcnow
 
-# What a type is allowed to change into, and what it answers to: each a field of ``PtoType``.
+# What an admin may change on a type at any time (fields of ``PtoType``), applying from then on.
 SETTINGS = ("name", "paid", "requires_approval", "overdraft_hours", "color")
 
 
@@ -36,8 +36,8 @@ class TypeInUse(Conflict):
 
 class TypeConflict(Conflict):
     description = (
-        "The change would leave the types inconsistent: the default type is archived or has no balance of "
-        "its own, a type draws on an archived one, a key is taken, or there are too many types."
+        "The change would leave the types inconsistent: no default, a default that is archived or keeps "
+        "no balance of its own, an archived type that active types draw on, a key taken, or too many types."
     )
 
 
@@ -47,6 +47,12 @@ class NotABalance(InvalidField):
 
 _BY_KEY = select(PtoType).where(PtoType.key == bindparam("key"))
 _DEFAULT = select(PtoType).where(PtoType.is_default)
+# A filing holds its type's row shared until it commits, so a change of how the type treats balances,
+# of its policy or an archive waits for it, and finds its entry when checking whether the type is used.
+_BY_KEY_FOR_FILING = _BY_KEY.with_for_update(read=True)
+_DEFAULT_FOR_FILING = _DEFAULT.with_for_update(read=True)
+# A change holds the type's row until it commits: filings of the type wait for it, and see it done.
+_BY_KEY_FOR_CHANGE = _BY_KEY.with_for_update().execution_options(populate_existing=True)
 
 
 def get_type_or_404(key):
@@ -58,15 +64,26 @@ def get_type_or_404(key):
 
 
 def type_for_new_entry(key):
-    """The type a new entry is filed under: ``key``'s (422 if unknown, 409 if archived), or the default."""
+    """The type a new entry is filed under, held until commit: ``key``'s (422 if unknown, 409 if archived),
+    or the default."""
     if key is None:
-        return db.session.scalars(_DEFAULT).one()
-    pto_type = db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
+        return db.session.scalars(_DEFAULT_FOR_FILING).one()
+    pto_type = db.session.scalars(_BY_KEY_FOR_FILING, {"key": key}).one_or_none()
     if pto_type is None:
         raise UnknownType(key)
+    return require_active_type(pto_type)
+
+
+def require_active_type(pto_type):
+    """Return ``pto_type`` unless it is archived (409)."""
     if pto_type.archived:
-        raise TypeArchived(f"The type {key!r} is archived: it takes no new entries.")
+        raise TypeArchived(f"The type {pto_type.key!r} is archived: it takes no new entries.")
     return pto_type
+
+
+def find_type(key):
+    """The type with ``key``, or None."""
+    return db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
 
 
 def balance_type(key, field="type", location="query"):
@@ -116,18 +133,16 @@ def add_type(data):
 def change_type(key, changes):
     """Change a type's settings, how it treats balances (only while nothing has used it), whether it is
     the default, or archived; return it."""
-    lock_table_for_writes(PtoType)
-    pto_type = get_type_or_404(key)
+    pto_type = _type_for_change(key)
     for name in SETTINGS:
         if name in changes:
             setattr(pto_type, name, changes[name])
     if "balance" in changes or "draws_on" in changes:
-        _change_treatment(pto_type, changes.get("balance", pto_type.balance), changes.get("draws_on"))
+        _change_treatment(pto_type, changes)
     if changes.get("archived") is True:
-        archive_type(pto_type)
-    elif changes.get("archived") is False:
-        pto_type.archived_at = None
-        _check_draws_on(pto_type)
+        _archive(pto_type)
+    elif changes.get("archived") is False and pto_type.archived:
+        _restore(pto_type)
     if changes.get("is_default") is True:
         _make_default(pto_type)
     elif changes.get("is_default") is False and pto_type.is_default:
@@ -135,9 +150,23 @@ def change_type(key, changes):
     return pto_type
 
 
-def archive_type(pto_type):
-    """Archive a type: no new entries; its entries, balances and lines stay. Not the default, nor a balance
-    an active type draws on. Archiving twice does nothing."""
+def archive_type(key):
+    """Archive the type ``key`` (404 if unknown): no new entries; its entries, balances and lines stay.
+    Not the default, nor a balance an active type draws on (409). Archiving twice does nothing."""
+    _archive(_type_for_change(key))
+
+
+def _type_for_change(key):
+    """The type ``key`` (404 if unknown), read with every lock a change needs: the table's, so that two
+    changes (of the default, say) queue, and the row's, so that filings of the type finish first."""
+    lock_table_for_writes(PtoType)
+    pto_type = db.session.scalars(_BY_KEY_FOR_CHANGE, {"key": key}).one_or_none()
+    if pto_type is None:
+        raise NotFound("No time-off type with that key.")
+    return pto_type
+
+
+def _archive(pto_type):
     if pto_type.archived:
         return
     if pto_type.is_default:
@@ -150,8 +179,27 @@ def archive_type(pto_type):
     pto_type.archived_at = utcnow()
 
 
-def _change_treatment(pto_type, balance, draws_on):
-    """Change how ``pto_type`` treats balances: only while no entry, balance or ledger line refers to it."""
+def _restore(pto_type):
+    """Take ``pto_type`` out of the archive: a shared type only while the type it draws on is active."""
+    if pto_type.balance == "shared":
+        bank = db.session.get(PtoType, pto_type.draws_on)
+        if bank.archived:
+            raise TypeConflict(f"It draws on {bank.key!r}, which is archived: restore that first.")
+    pto_type.archived_at = None
+
+
+def _change_treatment(pto_type, changes):
+    """Change how ``pto_type`` treats balances (``balance`` and ``draws_on`` in ``changes``): a shape that
+    holds together (422 otherwise), and only while no entry, balance or ledger line refers to it (409)."""
+    balance = changes.get("balance", pto_type.balance)
+    if "draws_on" in changes:
+        draws_on = changes["draws_on"]
+    else:  # a shared type keeps its bank unless told another; the others draw on none
+        draws_on = pto_type.draws_on if balance == "shared" else None
+    if balance == "shared" and draws_on is None:
+        raise InvalidField("draws_on", "A shared type names the type whose balance it draws on.")
+    if balance != "shared" and draws_on is not None:
+        raise InvalidField("draws_on", "Only a shared type draws on another type's balance.")
     if (balance, draws_on) == (pto_type.balance, pto_type.draws_on):
         return
     if _in_use(pto_type.key):
@@ -181,13 +229,9 @@ def _in_use(key):
 
 
 def _check_draws_on(pto_type):
-    """A shared type draws on an active type with a balance of its own (else 422 on ``draws_on``)."""
+    """A shared type draws on another active type with a balance of its own (else 422 on ``draws_on``)."""
     if pto_type.balance != "shared":
-        if pto_type.draws_on is not None:
-            raise InvalidField("draws_on", "Only a shared type draws on another type's balance.")
         return
-    if pto_type.draws_on is None:
-        raise InvalidField("draws_on", "A shared type names the type whose balance it draws on.")
     bank = db.session.get(PtoType, pto_type.draws_on)
     if bank is None or bank.archived or bank.balance != "own" or bank.key == pto_type.key:
         raise InvalidField("draws_on", "Must be the key of another active type with its own balance.")

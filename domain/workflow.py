@@ -8,6 +8,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
+from database import refresh_employee_locked
 from domain import ledger, pto_types
 from domain.people import get_employee_or_404, require_active
 from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
@@ -148,7 +149,7 @@ def select_entries(user, filters):
 def _lock_and_check(entry, require_permission, user):
     """Queue on the employee's row, then check the caller's right and the employee's state afresh:
     a manager change or an archive committed a moment ago must count."""
-    db.session.refresh(entry.employee, with_for_update=True)
+    refresh_employee_locked(entry.employee)
     require_permission(user, entry)
     require_active(entry.employee)
 

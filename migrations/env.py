@@ -104,6 +104,7 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
+                refuse_broken_references(connection)
     finally:
         if connectable is not get_engine():
             connectable.dispose()
@@ -115,8 +116,9 @@ def foreign_keys_deferred(connection):
 
     A batch migration rebuilds a table by copying it and dropping the original, and SQLite refuses to drop
     a table other rows refer to while it enforces foreign keys. The setting cannot change inside a
-    transaction, so it is turned off on the raw connection before the migrations begin; afterwards every
-    row is checked, and enforcement comes back on before the connection returns to the pool.
+    transaction, so it is turned off on the raw connection before the migrations begin, and back on
+    before the connection returns to the pool; ``refuse_broken_references`` checks every row before the
+    migrations commit.
     """
     if connection.dialect.name != "sqlite":
         yield
@@ -125,11 +127,16 @@ def foreign_keys_deferred(connection):
     raw.execute("PRAGMA foreign_keys = OFF")
     try:
         yield
-        violations = raw.execute("PRAGMA foreign_key_check").fetchall()
-        if violations:
-            raise RuntimeError(f"the migration left rows that refer to missing ones: {violations[:10]}")
     finally:
         raw.execute("PRAGMA foreign_keys = ON")
+
+
+def refuse_broken_references(connection):
+    """On SQLite, fail (and so roll back) the migrations if they left a row referring to a missing one."""
+    if connection.dialect.name == "sqlite":
+        violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if violations:
+            raise RuntimeError(f"the migration left rows that refer to missing ones: {violations[:10]}")
 
 
 def get_migration_engine():

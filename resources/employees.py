@@ -44,6 +44,7 @@ def list_employees(args):
     people.UnknownManager,
     pto_types.UnknownType,
     pto_types.NotABalance,
+    pto_types.TypeArchived,
     people.OpeningBalanceTwice,
     429,
 )
@@ -173,14 +174,6 @@ def list_ledger(args, employee_id):
 def get_balance(args, employee_id):
     """Show a balance (the default type's, or ?type='s) now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
     employee = people.get_employee_or_404(current_user, employee_id)
-    pto_type, hours, _pending = ledger.find_balance(employee.id, args.get("type"))
-    pto_types.require_own_balance(pto_type, args.get("type"))
-    as_of = args.get("as_of")
-    if as_of is not None:
-        hours = ledger.balance_as_of(employee.id, pto_type.key, as_of)
-    return {
-        "employee_id": employee.id,
-        "type": pto_type.key,
-        "as_of": as_of or utcnow().date(),
-        "hours_balance": hours,
-    }
+    pto_type, hours = ledger.balance_on(employee.id, args.get("type"), args.get("as_of"))
+    as_of = args.get("as_of") or utcnow().date()
+    return {"employee_id": employee.id, "type": pto_type.key, "as_of": as_of, "hours_balance": hours}

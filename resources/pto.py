@@ -4,7 +4,7 @@ from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
 from database import commit_keeping_loaded_objects
-from domain import workflow
+from domain import pto_types, workflow
 from domain.ledger import InsufficientBalance
 from domain.people import EmployeeArchived
 from domain.permissions import NotYourDecision, NotYourEntry
@@ -34,6 +34,8 @@ def list_pto(args):
     EmployeeArchived,
     workflow.HoursExceedDays,
     workflow.TooManyOpenEntries,
+    pto_types.UnknownType,
+    pto_types.TypeArchived,
     429,
 )
 @jwt_required()

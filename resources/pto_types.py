@@ -85,5 +85,5 @@ def update_pto_type(data, type_key):
 @rate_limits.limit_writes()
 def archive_pto_type(type_key):
     """Archive a time-off type (admins): no new entries; history kept."""
-    pto_types.archive_type(pto_types.get_type_or_404(type_key))
+    pto_types.archive_type(type_key)
     db.session.commit()

@@ -36,6 +36,7 @@ def color_field(**kwargs):
 
 
 def overdraft_field(**kwargs):
+    """A type's own overdraft allowance in hours, or null for the server's."""
     return HoursField(
         minimum=Decimal("0"), allow_none=True, metadata={"description": OVERDRAFT_DESCRIPTION}, **kwargs
     )
@@ -93,20 +94,10 @@ class PtoTypeTreatment(Schema):
         allow_none=True, metadata={"description": "For a shared type: the type whose balance it uses"}
     )
 
-    @validates_schema
-    def draws_on_only_when_shared(self, data, **kwargs):
-        balance, draws_on = data.get("balance"), data.get("draws_on")
-        if balance == "shared" and not draws_on:
-            raise ValidationError(
-                "A shared type names the type whose balance it draws on.", field_name="draws_on"
-            )
-        if balance in ("own", "none") and draws_on:
-            raise ValidationError(
-                "Only a shared type draws on another type's balance.", field_name="draws_on"
-            )
-
 
 class PtoTypeIn(PtoTypeSettings, PtoTypeTreatment):
+    """A new type. (A change of its treatment is checked against the type as it stands: domain/pto_types.)"""
+
     key = type_key(required=True, metadata={"description": "Stable key that requests use; it never changes"})
     name = visible_text(NAME_LENGTH, required=True)
     balance = fields.String(
@@ -122,6 +113,14 @@ class PtoTypeIn(PtoTypeSettings, PtoTypeTreatment):
     )
     overdraft_hours = overdraft_field(load_default=None)
     color = color_field(load_default=None)
+
+    @validates_schema
+    def draws_on_only_when_shared(self, data, **kwargs):
+        shared, draws_on = data["balance"] == "shared", data.get("draws_on")
+        if shared and not draws_on:
+            raise ValidationError("A shared type names the type whose balance it draws on.", "draws_on")
+        if draws_on and not shared:
+            raise ValidationError("Only a shared type draws on another type's balance.", "draws_on")
 
 
 class PtoTypePatchIn(PtoTypeSettings, PtoTypeTreatment):

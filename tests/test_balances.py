@@ -237,6 +237,16 @@ def test_bad_opening_balances_are_422_and_add_no_one(client, admin, sick_leave, 
     assert client.get("/employees", headers=admin).json == []
 
 
+def test_an_archived_type_opens_no_balance(client, admin, sick_leave):
+    assert client.delete("/pto-types/sick-leave", headers=admin).status_code == 204
+
+    response = new_employee(client, admin, opening_balances=[{"type": "sick-leave", "hours_balance": 8}])
+
+    assert response.status_code == 409, response.json
+    assert "archived" in response.json["message"]
+    assert client.get("/employees", headers=admin).json == []
+
+
 # Two buckets: sick leave with a balance of its own
 
 

@@ -335,8 +335,8 @@ def test_a_shared_type_is_not_restored_while_its_bank_is_archived(client, admin)
 
     response = patch_type(client, admin, "floating", archived=False)
 
-    assert response.status_code == 422
-    assert "draws_on" in response.json["errors"]
+    assert response.status_code == 409
+    assert "'bank', which is archived" in response.json["message"]
     assert get_type(client, admin, "floating")["archived"] is True
 
 
@@ -420,6 +420,20 @@ def test_a_used_type_keeps_how_it_treats_balances(client, admin, key, use, chang
     assert response.status_code == 409
     assert "new type" in response.json["message"]
     assert get_type(client, admin, key) == before
+
+
+def test_a_change_of_treatment_that_does_not_hold_together_is_422_even_on_a_used_type(client, admin):
+    """The shape of the change is checked first: whether the type is used only matters for a real change."""
+    create_pto_type(client, admin, "comp-time")
+    opening = {"name": "Dana", "opening_balances": [{"type": "comp-time", "hours_balance": 8}]}
+    assert client.post("/employees", json=opening, headers=admin).status_code == 201
+
+    drawing = patch_type(client, admin, "comp-time", draws_on="vacation")  # an own type draws on none
+    unchanged = patch_type(client, admin, "sick", balance="shared")  # sick is shared already
+
+    assert drawing.status_code == 422, drawing.json
+    assert "draws_on" in drawing.json["errors"]
+    assert (unchanged.status_code, unchanged.json["draws_on"]) == (200, "vacation")
 
 
 # Approval and overdraft, per type
