@@ -313,11 +313,13 @@ class PtoEntry(db.Model):
 
 def _default_balance(column):
     """SQL: ``column`` of the employee's balance in the default type (the tutorial's balance), else 0."""
+    # The default's key is one uncorrelated subquery, run once per statement; each employee's balance is
+    # then a primary-key lookup.
+    default_key = select(PtoType.key).where(PtoType.is_default).scalar_subquery()
     held = (
         select(column)
-        .join(PtoType, PtoType.key == Balance.type)
-        .where(Balance.employee_id == Employee.id, PtoType.is_default)
-        .correlate_except(Balance, PtoType)
+        .where(Balance.employee_id == Employee.id, Balance.type == default_key)
+        .correlate_except(Balance)
         .scalar_subquery()
     )
     return type_coerce(func.coalesce(held, 0), Hours)
