@@ -55,9 +55,17 @@ _DEFAULT_FOR_FILING = _DEFAULT.with_for_update(read=True)
 _BY_KEY_FOR_CHANGE = _BY_KEY.with_for_update().execution_options(populate_existing=True)
 
 
+def find_type(key):
+    """The type with ``key`` (archived ones too), or None."""
+    return db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
+
+
 def get_type_or_404(key):
     """The type with ``key`` (archived ones too), or 404."""
-    pto_type = db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
+    return _found(find_type(key))
+
+
+def _found(pto_type):
     if pto_type is None:
         raise NotFound("No time-off type with that key.")
     return pto_type
@@ -81,18 +89,12 @@ def require_active_type(pto_type):
     return pto_type
 
 
-def find_type(key):
-    """The type with ``key``, or None."""
-    return db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
-
-
 def balance_type(key, field="type", location="query"):
     """The key of the balance ``key`` names, checked (``require_own_balance``); ``None`` names the default
     type's balance."""
     if key is None:
         return db.session.scalars(_DEFAULT).one().key
-    pto_type = db.session.scalars(_BY_KEY, {"key": key}).one_or_none()
-    return require_own_balance(pto_type, key, field, location).key
+    return require_own_balance(find_type(key), key, field, location).key
 
 
 def require_own_balance(pto_type, key=None, field="type", location="query"):
@@ -160,10 +162,7 @@ def _type_for_change(key):
     """The type ``key`` (404 if unknown), read with every lock a change needs: the table's, so that two
     changes (of the default, say) queue, and the row's, so that filings of the type finish first."""
     lock_table_for_writes(PtoType)
-    pto_type = db.session.scalars(_BY_KEY_FOR_CHANGE, {"key": key}).one_or_none()
-    if pto_type is None:
-        raise NotFound("No time-off type with that key.")
-    return pto_type
+    return _found(db.session.scalars(_BY_KEY_FOR_CHANGE, {"key": key}).one_or_none())
 
 
 def _archive(pto_type):

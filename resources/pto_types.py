@@ -33,11 +33,11 @@ def list_pto_types(args):
 @blp.arguments(
     PtoTypeIn,
     example={
-        "key": "sick",
-        "name": "Sick leave",
+        "key": "sick-leave",
+        "name": "Sick leave (own bucket)",
         "balance": "own",
         "requires_approval": False,
-        "color": "#e74c3c",
+        "color": "#c0392b",
     },
 )
 @blp.response(201, PtoTypeOut)
