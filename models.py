@@ -180,8 +180,10 @@ class Employee(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    pto_entries: Mapped[list["PtoEntry"]] = relationship(back_populates="employee", order_by="PtoEntry.id")
-    # Whether older entries exist beyond those loaded into ``pto_entries`` (see people.embed_recent_entries).
+    # No relationship to the employee's entries: loading them all would read a history that only grows.
+    # Their latest ones, as rows, when a request embeds them (see people.embed_recent_entries), and
+    # whether older ones exist beyond those.
+    recent_pto_entries = ()
     more_pto_entries = False
 
     @property
@@ -280,6 +282,9 @@ class PtoEntry(db.Model):
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
         # An employee's latest entries, newest first, without reading their whole history.
         Index("ix_pto_entries_employee_id_id", "employee_id", "id"),
+        # What a filing checks, its open entries and those it could overlap, read without the employee's
+        # history: pending ones, and approved ones that end on or after a given day.
+        Index("ix_pto_entries_employee_id_status_end_date", "employee_id", "status", "end_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -302,7 +307,7 @@ class PtoEntry(db.Model):
     cancelled_at: Mapped[datetime | None]
     cancellation_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
 
-    employee: Mapped[Employee] = relationship(back_populates="pto_entries")
+    employee: Mapped[Employee] = relationship()
     pto_type: Mapped[PtoType] = relationship(foreign_keys=[type])
 
     @classmethod

@@ -5,7 +5,6 @@ from functools import cache
 
 from sqlalchemy import bindparam, exists, or_, select, union_all
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import lock_employee, lock_reporting_lines, select_employees_locked
@@ -58,22 +57,24 @@ def _select_employee(scope, locked):
 
 
 def embed_recent_entries(employees):
-    """Load into each employee's ``pto_entries`` their latest ``EMBEDDED_PTO_ENTRIES`` entries, oldest first,
-    and set ``more_pto_entries`` when older ones exist (``GET /pto?employee_id=`` pages through them all).
+    """Give each employee their latest ``EMBEDDED_PTO_ENTRIES`` entries as rows, oldest first
+    (``recent_pto_entries``), and set ``more_pto_entries`` when older ones exist (``GET /pto?employee_id=``
+    pages through them all).
 
     One query for the lot, reading at most that many entries per employee whatever their history, so
-    an employee's record costs the same to read after ten entries or ten thousand.
+    an employee's record costs the same to read after ten entries or ten thousand. Rows, not model
+    objects: they are only shown, and a page of employees embeds hundreds.
     """
     if not employees:
         return
     params = {f"employee_{index}": employee.id for index, employee in enumerate(employees)}
     latest = defaultdict(list)
-    for entry in db.session.scalars(_select_recent_entries(len(employees)), params):
+    for entry in db.session.execute(_select_recent_entries(len(employees)), params):
         latest[entry.employee_id].append(entry)
     for employee in employees:
         entries = latest[employee.id]
         employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
-        set_committed_value(employee, "pto_entries", entries[-EMBEDDED_PTO_ENTRIES:])
+        employee.recent_pto_entries = entries[-EMBEDDED_PTO_ENTRIES:]
 
 
 @cache
@@ -89,7 +90,7 @@ def _select_recent_entries(count):
         for index in range(count)
     ]
     ids = union_all(*(select(latest.c.id) for latest in latest_ids))
-    return select(PtoEntry).where(PtoEntry.id.in_(ids)).order_by(PtoEntry.id)
+    return select(*PtoEntry.__table__.columns).where(PtoEntry.id.in_(ids)).order_by(PtoEntry.id)
 
 
 _MANAGER = aliased(Employee)

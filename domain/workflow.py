@@ -207,7 +207,13 @@ _COUNT_OPEN_ENTRIES = select(func.count()).where(
     PtoEntry.employee_id == bindparam("employee_id"),
     or_(
         PtoEntry.status == "pending",
-        and_(PtoEntry.status == "approved", PtoEntry.start_date > bindparam("today")),
+        # An entry starting after today also ends after it: that bound reads only upcoming entries on the
+        # (employee_id, status, end_date) index, however many past ones the employee has.
+        and_(
+            PtoEntry.status == "approved",
+            PtoEntry.end_date > bindparam("today"),
+            PtoEntry.start_date > bindparam("today"),
+        ),
     ),
 )
 

@@ -40,6 +40,7 @@ class EmployeeOut(EmployeeSummaryOut):
     updated_at = fields.DateTime()
     pto_entries = fields.List(
         fields.Nested(PtoOut),
+        attribute="recent_pto_entries",
         metadata={
             "description": f"The employee's latest {EMBEDDED_PTO_ENTRIES} entries, oldest first; "
             "GET /pto?employee_id= lists them all"

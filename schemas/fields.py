@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from marshmallow import Schema, ValidationError, fields, missing, validate
+from sqlalchemy.engine import Row
 
 from models import BALANCE_LIMIT, MAX_ID, TYPE_KEY_LENGTH, TYPE_KEY_PATTERN
 
@@ -172,12 +173,14 @@ def id_field(*, in_query=False, **kwargs):
 
 
 class OutSchema(Schema):
-    """A response shape. It dumps model objects with one plain attribute read per field, then the
-    field's own formatting; anything else (dicts and other indexable objects, missing or dotted
+    """A response shape. It dumps model objects and result rows with one plain attribute read per field,
+    then the field's own formatting, done in one call for the field types responses use (numbers, text,
+    hours, dates, nested shapes); anything else (dicts and other indexable objects, missing or dotted
     attributes, fields or schemas with their own lookup) goes through marshmallow's general path.
 
-    Why: marshmallow's general attribute lookup (mappings, dotted paths, defaults) was 60% of the
-    time of a page of 50 employees with their entries (8,500 values); see bench/RESULTS.md.
+    Why: marshmallow's general path (attribute lookup, then a dump call per nested object) was most of
+    the time of a page of 50 employees with their entries (550 objects, 8,500 values); see
+    bench/RESULTS.md. tests/test_schemas.py holds every response to what marshmallow's own dump gives.
     """
 
     # Fields a response may leave out; every other one is always sent, and OpenAPI lists it as required
@@ -190,35 +193,91 @@ class OutSchema(Schema):
 
     def _serialize(self, obj, *, many=False):
         if many and obj is not None:
-            return [self._serialize(item) for item in obj]
+            dump_one = self._dump_one
+            return [dump_one(item) for item in obj]
+        return self._dump_one(obj)
+
+    def _dump_one(self, obj):
         plan = self._plan
-        # marshmallow reads anything indexable (dicts, rows) by key first: leave those to it.
-        if plan is None or obj is None or hasattr(obj, "__getitem__"):
+        # marshmallow reads anything indexable (dicts) by key first: leave those to it. A result row is
+        # indexable too, but by position: by name, marshmallow reads it by attribute, as the plan does.
+        if plan is None or obj is None or (hasattr(obj, "__getitem__") and not isinstance(obj, Row)):
             return super()._serialize(obj)
         dumped = {}
-        for key, attribute, name, serialize in plan:
+        for key, attribute, format_value in plan:
             value = getattr(obj, attribute, missing)
             if value is missing:  # marshmallow would apply a default or leave the key out
                 return super()._serialize(obj)
-            dumped[key] = serialize(value, name, obj)
+            dumped[key] = format_value(value, obj)
         return dumped
 
     @cached_property
     def _plan(self):
-        """(output key, attribute, field name, formatter) per field, or None if a field needs more."""
+        """(output key, attribute, formatter) per field, or None if a field needs more."""
         if type(self).get_attribute is not Schema.get_attribute:
             return None
         plan = []
         for name, field in self.dump_fields.items():
             attribute = field.attribute or name
-            customised = type(field).get_value is not fields.Field.get_value or (
-                type(field).serialize is not fields.Field.serialize
-            )
-            if customised or not field._CHECK_ATTRIBUTE or "." in attribute:
+            if _customised(field) or not field._CHECK_ATTRIBUTE or "." in attribute:
                 return None
             key = name if field.data_key is None else field.data_key
-            plan.append((key, attribute, name, field._serialize))
+            plan.append((key, attribute, _formatter(name, field)))
         return plan
+
+
+def _customised(field):
+    return type(field).get_value is not fields.Field.get_value or (
+        type(field).serialize is not fields.Field.serialize
+    )
+
+
+def _formatter(name, field):
+    """``format(value, obj)``: what ``field._serialize`` answers for ``value``, in one call for the field
+    types responses use; for any other, that method itself."""
+    kind = type(field)
+    if kind is fields.Integer and not field.as_string:
+        return _integer
+    if kind in (fields.String, fields.Boolean, HoursField):
+        return {fields.String: _text, fields.Boolean: _as_is, HoursField: _hours}[kind]
+    if kind in (fields.DateTime, fields.Date) and (field.format or kind.DEFAULT_FORMAT) in ISO_FORMATS:
+        return _isoformat
+    if kind is fields.List and not _customised(field.inner):
+        return _each(_formatter(name, field.inner))
+    if kind is fields.Nested and isinstance(field.schema, OutSchema):
+        dump_one = field.schema._dump_one
+        if field.many or field.schema.many:
+            return lambda value, _obj: None if value is None else [dump_one(item) for item in value]
+        return lambda value, _obj: None if value is None else dump_one(value)
+    return lambda value, obj: field._serialize(value, name, obj)
+
+
+ISO_FORMATS = ("iso", "iso8601")
+
+
+def _integer(value, _obj):
+    return None if value is None else int(value)
+
+
+def _text(value, _obj):
+    return None if value is None else str(value)
+
+
+def _as_is(value, _obj):
+    return value
+
+
+def _hours(value, _obj):
+    # Every value here has at most 10 significant digits, which a float renders exactly.
+    return None if value is None else float(value)
+
+
+def _isoformat(value, _obj):
+    return None if value is None else value.isoformat()
+
+
+def _each(format_item):
+    return lambda values, obj: None if values is None else [format_item(value, obj) for value in values]
 
 
 class PageArgs(Schema):

@@ -9,12 +9,27 @@ database with requests.
 import math
 import time
 
+import flask_limiter
 from flask import current_app
 from flask_jwt_extended import get_jwt_identity
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from errors import error_response
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter, checking limits only inside the views they decorate.
+
+    Every limit here decorates the views it guards, and those views check it themselves; no limit applies
+    app-wide (default, application or blueprint limits). Flask-Limiter's own check before every request
+    would find nothing to count, at a cost every route paid: it is skipped.
+    """
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if not in_middleware:
+            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
 
 # Behind Heroku's router, ProxyFix (TRUSTED_PROXY_HOPS) has already put the client's address here.
 # If Redis (RATELIMIT_STORAGE_URI) is unreachable, count in memory meanwhile: the per-account
