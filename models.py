@@ -101,7 +101,24 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-class User(db.Model):
+class ActsByRole:
+    """The powers of an account (a ``User``, or the caller a request's session check reads), from its
+    ``role`` and ``employee_archived``."""
+
+    __slots__ = ()
+
+    @property
+    def acting_role(self):
+        """The role the account acts with: powers end with its employee record, so an account linked to
+        an archived employee acts as a plain employee (it sees its own history, and decides nothing)."""
+        return "employee" if self.employee_archived else self.role
+
+    @property
+    def is_admin(self):
+        return self.acting_role == "admin"
+
+
+class User(ActsByRole, db.Model):
     """Someone who can log in. Only a slow salted hash of the password is kept."""
 
     __tablename__ = "users"
@@ -122,16 +139,6 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     employee: Mapped["Employee | None"] = relationship()
-
-    @property
-    def acting_role(self):
-        """The role the account acts with: powers end with its employee record, so an account linked to
-        an archived employee acts as a plain employee (it sees its own history, and decides nothing)."""
-        return "employee" if self.employee_archived else self.role
-
-    @property
-    def is_admin(self):
-        return self.acting_role == "admin"
 
 
 # Usernames are unique whatever their case: "Alice" cannot register beside "alice".

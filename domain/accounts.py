@@ -4,8 +4,9 @@ import uuid
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, func, select
-from werkzeug.exceptions import Conflict, Forbidden, Unauthorized
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Conflict, Forbidden, NotFound, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from database import lock_table_for_writes
@@ -155,9 +156,17 @@ def _role_for_new_user():
     return "employee"
 
 
-def get_user_or_404(user_id):
-    """Load a user by id, or raise 404."""
-    return db.get_or_404(User, user_id, description="No user with that id.")
+def get_user_or_404(user_id, with_employee=False):
+    """Load a user by id (``with_employee``: and their linked employee, in the same query), or raise 404."""
+    if not with_employee:
+        return db.get_or_404(User, user_id, description="No user with that id.")
+    user = db.session.scalar(_USER_WITH_EMPLOYEE, {"user_id": user_id})
+    if user is None:
+        raise NotFound("No user with that id.")
+    return user
+
+
+_USER_WITH_EMPLOYEE = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.employee))
 
 
 def select_users():

@@ -1,17 +1,32 @@
 """Login sessions: each login is a row its tokens name, so ending it holds on every worker and restart."""
 
 import uuid
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import bindparam, delete, select, update
 
-from models import LoginSession, User, db, utcnow
+from models import ActsByRole, LoginSession, User, db, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Caller(ActsByRole):
+    """Who makes a request: the account of a live session, as the session check read it. Only what
+    rules ask of a caller; views that change or show the account load it (``accounts.get_user_or_404``)."""
+
+    id: int
+    username: str
+    role: str
+    employee_id: int | None
+    must_change_password: bool
+    employee_archived: bool
+
 
 # One statement answers both questions on every request: is this session live, and who is it.
 # Roles come from here too, so a role change or deactivation applies to the very next request.
 _LIVE_SESSION_USER = (
-    select(User)
+    select(*(getattr(User, name) for name in Caller.__dataclass_fields__))
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(
         LoginSession.id == bindparam("session_id"),
@@ -39,8 +54,10 @@ _DELETE_EXPIRED_SESSIONS = delete(LoginSession).where(LoginSession.expires_at < 
 
 
 def live_session_user(session_id):
-    """The active user of the session ``session_id`` if it has not ended, else None."""
-    return db.session.execute(_LIVE_SESSION_USER, {"session_id": session_id}).scalar_one_or_none()
+    """The ``Caller``, the active user of the session ``session_id``, if it has not ended; else None."""
+    # Straight on the request's connection: the ORM's session layer adds nothing to reading one row.
+    row = db.session.connection().execute(_LIVE_SESSION_USER, {"session_id": session_id}).first()
+    return None if row is None else Caller(*row)
 
 
 def start_session(user_id):

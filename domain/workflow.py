@@ -1,6 +1,7 @@
 """The life of a PTO entry: filed, approved or denied, cancelled with an exact refund."""
 
 from datetime import date
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, or_, select, update
@@ -11,7 +12,15 @@ from werkzeug.exceptions import Conflict, NotFound
 from database import refresh_employee_locked
 from domain import ledger, pto_types
 from domain.people import get_employee_or_404, require_active
-from domain.permissions import decides_for, require_canceller, require_decider, visible_employees
+from domain.permissions import (
+    decides_for,
+    require_canceller,
+    require_decider,
+    viewer_params,
+    visibility,
+    visible_employees,
+    visible_to,
+)
 from errors import InvalidField
 from models import Employee, PtoEntry, PtoType, db, utcnow
 
@@ -132,17 +141,28 @@ def get_entry_or_404(user, entry_id):
 
 
 def select_entries(user, filters):
-    """The statement listing the entries ``user`` may see, narrowed by ``filters``: employee_id,
-    status and type, and a ``from_``/``to`` window that keeps entries whose days overlap it."""
-    statement = select(PtoEntry).join(Employee).where(visible_employees(user)).order_by(PtoEntry.id)
-    for field in ENTRY_FILTERS:
-        if field in filters:
-            statement = statement.where(getattr(PtoEntry, field) == filters[field])
+    """The statement listing, as rows, the entries ``user`` may see, narrowed by ``filters`` (employee_id,
+    status and type, and a ``from_``/``to`` window that keeps entries whose days overlap it); and its
+    bind parameters."""
+    filtered_by = tuple(field for field in ENTRY_FILTERS if field in filters)
+    params = {**viewer_params(user), **{field: filters[field] for field in filtered_by}}
     # Undated entries have no days, so a window leaves them out.
-    if "from_" in filters or "to" in filters:
-        statement = statement.where(
-            PtoEntry.overlapping(filters.get("from_", date.min), filters.get("to", date.max))
-        )
+    window = "from_" in filters or "to" in filters
+    if window:
+        params.update(window_start=filters.get("from_", date.min), window_end=filters.get("to", date.max))
+    return _select_entries(visibility(user), filtered_by, window), params
+
+
+@cache
+def _select_entries(scope, filtered_by, window):
+    """The SELECT of ``select_entries``, built once per kind of caller and set of filters."""
+    statement = (
+        select(*PtoEntry.__table__.columns).join(Employee).where(visible_to(scope)).order_by(PtoEntry.id)
+    )
+    for field in filtered_by:
+        statement = statement.where(getattr(PtoEntry, field) == bindparam(field))
+    if window:
+        statement = statement.where(PtoEntry.overlapping(bindparam("window_start"), bindparam("window_end")))
     return statement
 
 

@@ -90,7 +90,7 @@ def logout():
 @blp.response(200, MeOut)
 def me():
     """Show the caller's account, role and linked employee."""
-    return current_user
+    return accounts.get_user_or_404(current_user.id, with_employee=True)
 
 
 @blp.post("/me/password")
@@ -103,8 +103,8 @@ def me():
 @blp.response(200, MessageOut)
 def change_password(data):
     """Change the caller's password; every other session of theirs ends (this one stays)."""
-    # Read before the early commit, which expires the caller's object.
-    user_id, username, stored_hash = current_user.id, current_user.username, current_user.password_hash
+    user_id, username = current_user.id, current_user.username
+    stored_hash = accounts.credentials_of(username).password_hash
     # A stolen access token must not become a way to guess the password behind it.
     count_password_attempt(username)
     if not accounts.password_matches(stored_hash, data["current_password"]):

@@ -23,7 +23,8 @@ blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and
 @blp.response(200, PtoOut(many=True), headers=PAGE_HEADERS)
 def list_pto(args):
     """List the entries the caller may see, filtered by employee_id, status, type and a from/to window."""
-    return paginate(workflow.select_entries(current_user, args), args)
+    statement, params = workflow.select_entries(current_user, args)
+    return paginate(statement, args, params)
 
 
 @blp.post("")

@@ -21,8 +21,9 @@ PAGE_HEADERS = {
 }
 
 
-def paginate(statement, args):
-    """Run one page of ``statement``; return its rows and the X-Total-Count and Link headers.
+def paginate(statement, args, params=None):
+    """Run one page of ``statement`` (with bind ``params``); return its items and the X-Total-Count and
+    Link headers. The items are model objects when the statement selects one model, else rows.
 
     A page with rows that is not full is the last one, so its offset and length give the total;
     only a full page, or one past the end, needs a count. (A window count on the page query instead
@@ -31,15 +32,22 @@ def paginate(statement, args):
     """
     page, per_page = args["page"], args["per_page"]
     offset = (page - 1) * per_page
-    items = db.session.scalars(statement.limit(per_page).offset(offset)).all()
+    result = db.session.execute(statement.limit(per_page).offset(offset), params)
+    items = (result.scalars() if _selects_one_model(statement) else result).all()
     if 0 < len(items) < per_page or (page == 1 and not items):
         total = offset + len(items)
     else:
-        counted = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        counting = select(func.count()).select_from(statement.order_by(None).subquery())
+        counted = db.session.scalar(counting, params)
         # Reads run in autocommit on PostgreSQL: rows deleted between the two statements must not
         # leave a total smaller than the full page just read.
         total = max(counted, offset + len(items)) if items else counted
     return items, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
+
+
+def _selects_one_model(statement):
+    (first, *others) = statement.column_descriptions
+    return not others and first["expr"] is first["entity"]
 
 
 def _link_header(page, per_page, total):
