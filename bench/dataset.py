@@ -5,8 +5,17 @@ A company of N employees, each with a user account, a vacation balance and ten P
 holds), plus a few "writer" employees with a huge balance for the write workloads to draw on. The time-off
 types are migration 0005's starter rows (vacation, the default, and the types drawing on it): kept as they
 are, so the API reads the types a deploy has.
+
+With ``history_pool`` (the first size of a run), "history employees" too: for each size in HISTORY_SIZES,
+employees with that many entries each. One of them, the filer, has only past ones (2025 and back, one or
+two days each, none overlapping: mostly approved, some cancelled or denied) and files the history POST
+workload's entries. The others hold, besides their past entries, the pools the approve and cancel
+workloads consume once each: pending entries and approved undated ones, ``history_pool`` of each kind
+per size, with consecutive ids that go round the employees (consecutive requests meet different rows).
+Pool entries count in the history: at the smaller sizes the pools are spread over more employees.
 """
 
+import math
 import re
 import subprocess
 import sys
@@ -29,11 +38,17 @@ WRITERS = 50
 WRITER_HOURS = 999_000  # writes take 0.01 h each: enough for 99.9 million of them
 # Migration 0005's default type: every seeded entry (vacation, or sick leave drawing on it) moves its balance.
 BALANCE_TYPE = "vacation"
+# Entries per history employee, and how many employees hold the pools at least (besides the filer).
+HISTORY_SIZES = (200, 10_000)
+HISTORY_EMPLOYEES = 10
+# A history employee's past entries end here and go back two days an entry: 200 fit in 2025 and 2024;
+# 10,000 days off need 55 years (six years hold 2,192 days, so no "2020 to 2025" history has 10,000).
+HISTORY_END = "2025-12-31"
 
 # Not pto_types: TRUNCATE ... CASCADE empties the tables referring to those named, and pto_types refers to
 # none of them, so the migration's starter types stay.
 TABLES = "users, login_sessions, login_throttles, employees, balances, pto_entries, ledger_lines"
-SEED = [
+EMPLOYEES = [
     f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE",
     """
     INSERT INTO users (username, password_hash, role, is_active, created_at)
@@ -51,16 +66,16 @@ SEED = [
     FROM generate_series(1, :writers) AS n
     ORDER BY n
     """,
-    # One vacation balance each: the opening less the approved entries, holding the pending ones' hours.
-    """
-    INSERT INTO balances (employee_id, type, hours_balance, pending_hours)
+]
+# One size's history employees: the filer first, then those holding the pools.
+HISTORY_EMPLOYEE_ROWS = """
+    INSERT INTO employees (name, created_at, updated_at)
     SELECT
-        id, :balance_type,
-        CASE WHEN id <= :employees THEN :opening - :approved * :entry_hours ELSE :writer_hours END,
-        CASE WHEN id <= :employees THEN (:pending - :approved) * :entry_hours ELSE 0 END
-    FROM employees
-    ORDER BY id
-    """,
+        CASE WHEN n = 0 THEN 'Filer' ELSE 'History ' || n END || ' (' || :history || ' entries)', now(), now()
+    FROM generate_series(0, :holders) AS n
+    ORDER BY n
+"""
+ENTRIES = [
     # Everyone has an account linked to their employee record, as a company using the API would.
     """
     INSERT INTO users (username, password_hash, role, employee_id, is_active, created_at)
@@ -83,6 +98,57 @@ SEED = [
     FROM employees AS e CROSS JOIN generate_series(1, :entries) AS k
     WHERE e.id <= :employees
     ORDER BY e.id, k
+    """,
+]
+# One size's past entries, oldest first: every tenth cancelled (taken, then refunded), every tenth
+# denied (never taken), the others approved; every seventh sick leave, drawing on vacation.
+HISTORY_PAST = """
+    INSERT INTO pto_entries (
+        employee_id, hours, start_date, end_date, type, balance_type, note, status, requested_by,
+        created_at, decided_by, decided_at, cancelled_by, cancelled_at
+    )
+    SELECT
+        e.id, :entry_hours, CAST(:history_end AS date) - 2 * k, CAST(:history_end AS date) - 2 * k + k % 2,
+        CASE WHEN k % 7 = 3 THEN 'sick' ELSE 'vacation' END, :balance_type, 'Past entry ' || k,
+        CASE WHEN k % 10 = 0 THEN 'cancelled' WHEN k % 10 = 5 THEN 'denied' ELSE 'approved' END,
+        u.id, now(), 1, now(),
+        CASE WHEN k % 10 = 0 THEN 1 END,
+        CASE WHEN k % 10 = 0 THEN now() END
+    FROM generate_series(:filer, :filer + :holders) AS e (id)
+    JOIN users AS u ON u.employee_id = e.id
+    CROSS JOIN LATERAL generate_series(
+        1, CASE WHEN e.id = :filer THEN :history ELSE :history - 2 * :pool_each END
+    ) AS k
+    ORDER BY e.id, k DESC
+"""
+# One pool of one size: undated entries, pending (to approve) or approved (to cancel), in id order
+# round the holders. History entries are filed by the employee's own account (the admin decides them:
+# never a request of their own).
+HISTORY_POOL = """
+    INSERT INTO pto_entries (
+        employee_id, hours, type, balance_type, note, status, requested_by, created_at, decided_by, decided_at
+    )
+    SELECT
+        e.id, :entry_hours, :balance_type, :balance_type, 'Pool entry ' || k, :status, u.id, now(),
+        CASE WHEN :approved_now THEN 1 END, CASE WHEN :approved_now THEN now() END
+    FROM generate_series(1, :pool_each) AS k
+    CROSS JOIN generate_series(:filer + 1, :filer + :holders) AS e (id)
+    JOIN users AS u ON u.employee_id = e.id
+    ORDER BY k, e.id
+"""
+LAST_ENTRY_ID = "SELECT COALESCE(MAX(id), 0) FROM pto_entries"
+BALANCES = [
+    # One vacation balance each: the opening less the approved entries, holding the pending ones' hours.
+    """
+    INSERT INTO balances (employee_id, type, hours_balance, pending_hours)
+    SELECT
+        e.id, :balance_type,
+        CASE WHEN e.id <= :employees THEN :opening ELSE :writer_hours END
+            - COALESCE(SUM(p.hours) FILTER (WHERE p.status = 'approved'), 0),
+        COALESCE(SUM(p.hours) FILTER (WHERE p.status = 'pending'), 0)
+    FROM employees AS e LEFT JOIN pto_entries AS p ON p.employee_id = e.id
+    GROUP BY e.id
+    ORDER BY e.id
     """,
     """
     INSERT INTO ledger_lines (
@@ -153,8 +219,10 @@ def migrate(env, log):
     )
 
 
-def seed(url, employees, admin_username, password_hash):
-    """Replace the data with ``employees`` employees (10 entries each) and the writers; check the ledger."""
+def seed(url, employees, admin_username, password_hash, history_pool=0):
+    """Replace the data with ``employees`` employees (10 entries each) and the writers, and with
+    ``history_pool`` the history employees whose pools hold that many entries of each kind; check the
+    ledger. Returns the id ranges (first, last) the workloads draw on."""
     params = {
         "employees": employees,
         "writers": WRITERS,
@@ -165,13 +233,30 @@ def seed(url, employees, admin_username, password_hash):
         "pending": PENDING,
         "writer_hours": WRITER_HOURS,
         "balance_type": BALANCE_TYPE,
+        "history_end": HISTORY_END,
         "admin_username": admin_username,
         "password_hash": password_hash,
     }
+    writer = employees + 1
+    ids = {"readers": (1, employees), "writers": (writer, employees + WRITERS), "writer": (writer, writer)}
+    plans = history_plans(employees + WRITERS + 1, history_pool) if history_pool else {}
     engine = sa.create_engine(sqlalchemy_url(url))
     try:
         with engine.begin() as connection:
-            for statement in SEED:
+            for statement in EMPLOYEES:
+                connection.execute(sa.text(statement), params)
+            for plan in plans.values():
+                connection.execute(sa.text(HISTORY_EMPLOYEE_ROWS), plan)
+            for statement in ENTRIES:
+                connection.execute(sa.text(statement), params)
+            for plan in plans.values():
+                connection.execute(sa.text(HISTORY_PAST), {**params, **plan})
+            history = {size: history_ids(plan) for size, plan in plans.items()}
+            for kind, status in (("approve", "pending"), ("cancel", "approved")):
+                for size, plan in plans.items():
+                    pool = {**params, **plan, "status": status, "approved_now": status == "approved"}
+                    history[size][kind] = insert_pool(connection, pool, history_pool)
+            for statement in BALANCES:
                 connection.execute(sa.text(statement), params)
             mismatches = connection.scalar(sa.text(LEDGER_MISMATCHES))
         if mismatches:
@@ -182,7 +267,39 @@ def seed(url, employees, admin_username, password_hash):
             connection.execute(sa.text("VACUUM ANALYZE"))
     finally:
         engine.dispose()
-    return {"readers": (1, employees), "writers": (employees + 1, employees + WRITERS)}
+    return {**ids, "history": history} if plans else ids
+
+
+def history_plans(first_id, pool):
+    """Per history size, its employees (from ``first_id`` on) and how each holds ``pool`` entries of each
+    kind: at least HISTORY_EMPLOYEES hold them, and the pools fill at most half a history."""
+    plans = {}
+    for history in HISTORY_SIZES:
+        holders = max(HISTORY_EMPLOYEES, math.ceil(2 * pool / (history // 2)))
+        plans[history] = {
+            "history": history,
+            "filer": first_id,
+            "holders": holders,
+            "pool_each": math.ceil(pool / holders),
+        }
+        first_id += 1 + holders
+    return plans
+
+
+def history_ids(plan):
+    """The id ranges of one history size's workloads: its filer, and the employees holding the pools."""
+    filer = plan["filer"]
+    return {"filer": (filer, filer), "employees": (filer + 1, filer + plan["holders"])}
+
+
+def insert_pool(connection, params, wanted):
+    """Insert one pool; return its entries' id range, checked to be consecutive and at least ``wanted``."""
+    before = connection.scalar(sa.text(LAST_ENTRY_ID))
+    inserted = connection.execute(sa.text(HISTORY_POOL), params).rowcount
+    last = connection.scalar(sa.text(LAST_ENTRY_ID))
+    if last - before != inserted or inserted < wanted:
+        raise RuntimeError(f"a pool of {inserted} entries got ids {before + 1} to {last}, {wanted} wanted")
+    return (before + 1, last)
 
 
 def server_version(url):

@@ -1,22 +1,38 @@
-"""`make bench`: the API under gunicorn on PostgreSQL, driven by wrk, measured beside its floor.
+"""`make bench`: the API under gunicorn on PostgreSQL, driven by wrk, measured beside its floors.
 
 For each dataset size (BENCH_SIZES employees, ten PTO entries each) the database is reseeded; the
-API (wsgi:app) and then bench/reference_app.py are served by gunicorn with gunicorn.conf.py and two
-sync workers on 127.0.0.1, and wrk drives each workload for BENCH_SECONDS after a warm-up. The
-figures go to stdout and bench/RESULTS.md; logs and wrk's own output to bench/out/.
+API (wsgi:app) and then bench/reference_app.py (the floors) are served by gunicorn with gunicorn.conf.py
+and two sync workers on 127.0.0.1, and wrk drives each workload for BENCH_SECONDS after a warm-up. At
+the first size the history workloads run too, against employees with 200 and with 10,000 prior entries
+(bench/dataset.py). The figures and every ratio (to the floors, 10,000 entries over 200, the largest
+size over the smallest) go to stdout and bench/RESULTS.md, above the notes kept at its end; logs and
+wrk's own output to bench/out/.
 
     .venv/bin/python bench/run.py                      # every workload at every size
     .venv/bin/python bench/run.py --profile employee   # py-spy on one API worker under that load
 
+Workloads (BENCH_WORKLOADS picks some; the floors they are compared with are added):
+    employee, pto_by_employee, balances    GET one employee, its entries, its balances: the read floor
+    employees                              GET a page of 50 employees: the list floor
+    post_pto, post_pto_one                 POST /pto approved, a random writer or one for the whole run:
+                                           the write floor
+    login                                  POST /login: scrypt's own cost
+    history_employee, history_post_pto,    GET an employee, POST /pto on one employee, approve pending
+    history_approve, history_cancel        entries, cancel approved ones: at 200 and 10,000 prior entries
+    read_ceiling, read_floor, list_floor, write_floor   the reference app's floors (bench/reference_app.py)
+
 Settings (environment):
     BENCH_SECONDS (10)  BENCH_WARMUP_SECONDS (2)  BENCH_SIZES (200,20000)  BENCH_CONNECTIONS (4)
-    BENCH_THREADS (1)  BENCH_WORKLOADS (all, e.g. employee,post_pto; floors are added as needed)
+    BENCH_THREADS (1)  BENCH_WORKLOADS (all, e.g. employee,post_pto)
+    BENCH_POOL_RATE (600): the req/s the approve and cancel pools are sized for, over the warm-up and
+        the run (each entry is consumed once; a run that uses a pool up fails)
     BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/pto_bench: dropped and recreated)
     BENCH_PROFILE_FORMAT (raw: collapsed stacks plus a summary; or flamegraph, speedscope)
 """
 
 import argparse
 import json
+import math
 import os
 import platform
 import secrets
@@ -41,6 +57,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 APP_DIR = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 RESULTS = BENCH_DIR / "RESULTS.md"
+# RESULTS.md: run.py writes what is above this line and keeps what is below (notes added by hand).
+KEPT_BELOW = "<!-- Written by bench/run.py down to here; kept as it is from here on. -->"
 LUA = BENCH_DIR / "wrk.lua"
 BIN = Path(sys.executable).parent
 WORKERS = 2
@@ -49,7 +67,11 @@ START_SECONDS = 30
 STOP_SECONDS = 30
 # The app's (config.py), so the login workload pays the production cost.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a hash method's name, not a password)
+FLOOR_TARGET = 0.75
 SIZE_TARGET = 1.3
+HISTORY_TARGET = 1.2
+# Pools: requests besides the measured seconds (probes, one id wrk's request check takes per run).
+POOL_SPARE = 100
 STDLIB = sysconfig.get_paths()["stdlib"]
 # SQLAlchemy's calls into psycopg2 that send a statement and wait for its answer.
 DRIVER_CALLS = {"do_execute", "do_execute_no_params", "do_executemany", "do_commit", "do_rollback", "do_ping"}
@@ -61,41 +83,52 @@ class Workload:
     label: str
     server: str  # "api" or "reference"
     method: str
-    path: str  # "{id}" is replaced by a random id of the ``ids`` range on each request
+    path: str  # "{id}" is replaced by an id of the ``ids`` range on each request
     expect: int
-    ids: str = "readers"  # "readers": the seeded employees; "writers": the ones with huge balances
+    # The seed's id range it draws on: "readers" (the seeded employees), "writers" (huge balances),
+    # "writer" (the first of them); for history workloads, one history size's "employees", "filer",
+    # "approve" or "cancel" (the pools).
+    ids: str = "readers"
     body: str = ""
     floor: str | None = None  # the reference workload it is compared with
+    target: float | None = None  # the ratio to the floor it must reach; None: reported only
+    ceiling: str | None = None  # a reference workload it is also compared with, for information
     every_size: bool = True  # else only at the first size
+    history: bool = False  # measured at the first size against each history size's employees
+    sequential: bool = False  # each id once, in order (a pool of entries its request consumes)
 
 
-READ_FLOOR = Workload(
-    "read_floor", "read floor: JWT + 1 PK SELECT", "reference", "GET", "/employees/{id}", 200
-)
-WRITE_FLOOR = Workload(
-    "write_floor",
-    "write floor: JWT + UPDATE + INSERT",
-    "reference",
-    "POST",
-    "/pto",
-    201,
-    ids="writers",
-    body='{"employee_id": {id}, "hours": 0.01}',
-    every_size=False,
-)
+POST_BODY = '{"employee_id": {id}, "hours": 0.01}'
 WORKLOADS = {
     workload.key: workload
     for workload in (
-        READ_FLOOR,
-        WRITE_FLOOR,
-        Workload("employee", "GET /employees/<id>", "api", "GET", "/employees/{id}", 200, floor="read_floor"),
+        Workload(
+            "read_ceiling", "framework ceiling: JWT + 1 PK SELECT", "reference", "GET",
+            "/bare/employees/{id}", 200,
+        ),
+        Workload(
+            "read_floor", "read floor: JWT + session + employee", "reference", "GET", "/employees/{id}", 200,
+            ceiling="read_ceiling",
+        ),
+        Workload(
+            "list_floor", "list floor: session + 50 employees + their entries", "reference", "GET",
+            "/employees", 200,
+        ),
+        Workload(
+            "write_floor", "write floor: session + lock, entry, balance, line", "reference", "POST", "/pto",
+            201, ids="writers", body=POST_BODY, every_size=False,
+        ),
+        Workload(
+            "employee", "GET /employees/<id>", "api", "GET", "/employees/{id}", 200,
+            floor="read_floor", target=FLOOR_TARGET, ceiling="read_ceiling",
+        ),
         Workload(
             "employees", "GET /employees (page of 50)", "api", "GET", "/employees?per_page=50", 200,
-            floor="read_floor",
+            floor="list_floor", target=FLOOR_TARGET,
         ),
         Workload(
             "pto_by_employee", "GET /pto?employee_id=<id>", "api", "GET", "/pto?employee_id={id}", 200,
-            floor="read_floor",
+            floor="read_floor", target=FLOOR_TARGET,
         ),
         Workload(
             "balances", "GET /employees/<id>/balances", "api", "GET", "/employees/{id}/balances", 200,
@@ -103,12 +136,31 @@ WORKLOADS = {
         ),
         Workload(
             "post_pto", "POST /pto (approved, 0.01 h)", "api", "POST", "/pto", 201,
-            ids="writers", body=WRITE_FLOOR.body, floor="write_floor", every_size=False,
+            ids="writers", body=POST_BODY, floor="write_floor", target=FLOOR_TARGET, every_size=False,
+        ),
+        Workload(
+            "post_pto_one", "POST /pto (approved, 0.01 h, one employee)", "api", "POST", "/pto", 201,
+            ids="writer", body=POST_BODY, floor="write_floor", every_size=False,
         ),
         Workload("login", "POST /login (scrypt)", "api", "POST", "/login", 200, every_size=False),
+        Workload(
+            "history_employee", "GET /employees/<id>", "api", "GET", "/employees/{id}", 200,
+            ids="employees", every_size=False, history=True,
+        ),
+        Workload(
+            "history_post_pto", "POST /pto (approved, 0.01 h, one employee)", "api", "POST", "/pto", 201,
+            ids="filer", body=POST_BODY, every_size=False, history=True,
+        ),
+        Workload(
+            "history_approve", "POST /pto/<id>/approve", "api", "POST", "/pto/{id}/approve", 200,
+            ids="approve", every_size=False, history=True, sequential=True,
+        ),
+        Workload(
+            "history_cancel", "POST /pto/<id>/cancel (approved)", "api", "POST", "/pto/{id}/cancel", 200,
+            ids="cancel", every_size=False, history=True, sequential=True,
+        ),
     )
 }  # fmt: skip
-TARGETS = {"read_floor": 0.75, "write_floor": 0.7}
 
 
 @dataclass(frozen=True)
@@ -119,6 +171,7 @@ class Settings:
     connections: int
     threads: int
     workloads: list
+    pool_rate: int
     database_url: str
     profile_format: str
 
@@ -130,17 +183,49 @@ class Settings:
             raise SystemExit(
                 f"Unknown BENCH_WORKLOADS {sorted(unknown)}; choose from {', '.join(WORKLOADS)}."
             )
-        floors = {WORKLOADS[key].floor for key in keys} - {None}
+        picked = [WORKLOADS[key] for key in keys]
+        needed = {name for workload in picked for name in (workload.floor, workload.ceiling) if name}
         return cls(
             seconds=int(env.get("BENCH_SECONDS", "10")),
             warmup=int(env.get("BENCH_WARMUP_SECONDS", "2")),
             sizes=[int(size) for size in env.get("BENCH_SIZES", "200,20000").split(",")],
             connections=int(env.get("BENCH_CONNECTIONS", "4")),
             threads=int(env.get("BENCH_THREADS", "1")),
-            workloads=[WORKLOADS[key] for key in WORKLOADS if key in set(keys) | floors],
+            workloads=[WORKLOADS[key] for key in WORKLOADS if key in set(keys) | needed],
+            pool_rate=int(env.get("BENCH_POOL_RATE", "600")),
             database_url=env.get("BENCH_DATABASE_URL", dataset.DEFAULT_URL),
             profile_format=env.get("BENCH_PROFILE_FORMAT", "raw"),
         )
+
+    @property
+    def pool_size(self):
+        """Entries in each approve and cancel pool: BENCH_POOL_RATE over the warm-up and the run (and the
+        two seconds more a profile runs), plus the spare ids probes and wrk's checks take."""
+        return math.ceil(self.pool_rate * (self.warmup + self.seconds + 2)) + POOL_SPARE
+
+
+@dataclass
+class Ids:
+    """The ids a workload draws on: at random from ``first`` to ``last``, or each once in order (a pool
+    of entries its request consumes: ``first`` moves past those handed out)."""
+
+    first: int
+    last: int
+    sequential: bool = False
+
+    def take(self):
+        """One id for a single request: the pool's next, or the range's first."""
+        if self.first > self.last:
+            raise SystemExit(f"The pool of ids up to {self.last} is used up.")
+        taken = self.first
+        if self.sequential:
+            self.first += 1
+        return taken
+
+    def used_up_to(self, last_id):
+        """wrk handed out ids up to ``last_id``: a pool goes on after it."""
+        if self.sequential:
+            self.first = max(self.first, last_id + 1)
 
 
 def main():
@@ -174,8 +259,8 @@ class Bench:
             "APP_ENV": "production",
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
             "JWT_ACCESS_TOKEN_MINUTES": "240",  # one token lasts the whole run
-            # The write workload is one admin filing hundreds of entries a second: it measures the server,
-            # not one user's budget of changes (300 a minute by default), which would answer 429.
+            # The write workloads are one admin filing and deciding hundreds of entries a second: they
+            # measure the server, not one user's budget of changes (300 a minute by default: 429).
             "RATELIMIT_WRITES": "1000000 per minute",
             "DATABASE_URL": settings.database_url,
             "FLASK_APP": "wsgi",
@@ -184,9 +269,12 @@ class Bench:
         dataset.create_database(settings.database_url)
         dataset.migrate(self.env, self.log)
 
-    def seed(self, size):
-        print(f"Seeding {size:,} employees ...", flush=True)
-        return dataset.seed(self.settings.database_url, size, ADMIN, self.password_hash)
+    def seed(self, size, history):
+        """Reseed with ``size`` employees, and the history employees if ``history``."""
+        pool = self.settings.pool_size if history else 0
+        history_employees = f" and the history employees (pools of {pool:,})" if pool else ""
+        print(f"Seeding {size:,} employees{history_employees} ...", flush=True)
+        return dataset.seed(self.settings.database_url, size, ADMIN, self.password_hash, history_pool=pool)
 
     def server(self, name, size):
         target = "wsgi:app" if name == "api" else "bench.reference_app:app"
@@ -212,47 +300,62 @@ def benchmark(settings):
     machine = describe_machine(settings)
     results = []
     for size in settings.sizes:
-        ids = bench.seed(size)
-        chosen = [w for w in settings.workloads if w.every_size or size == settings.sizes[0]]
+        first = size == settings.sizes[0]
+        chosen = [w for w in settings.workloads if w.every_size or first]
+        ids = bench.seed(size, history=any(w.history for w in chosen))
+        runs = [(w, None) for w in chosen if not w.history]
+        runs += [(w, history) for w in chosen if w.history for history in dataset.HISTORY_SIZES]
         with bench.server("api", size) as api:
             # The reference app verifies the API's own tokens; a fresh login for each dataset.
             token = bench.login(api.base_url)
-            results += measure(bench, api, [w for w in chosen if w.server == "api"], size, ids, token)
-        floors = [w for w in chosen if w.server == "reference"]
+            results += measure(bench, api, [run for run in runs if run[0].server == "api"], size, ids, token)
+        floors = [run for run in runs if run[0].server == "reference"]
         if floors:
             with bench.server("reference", size) as reference:
                 results += measure(bench, reference, floors, size, ids, token)
     machine["Load average at end"] = load_average()
     report = render(settings, machine, started, results, scrypt_ms(bench))
-    RESULTS.write_text(report)
+    write_results(report)
     print("\n" + report)
     print(f"Written to {RESULTS.relative_to(APP_DIR)}; logs in {OUT_DIR.relative_to(APP_DIR)}/.")
     failed = [r for r in results if r["errors"]]
     for result in failed:
-        print(
-            f"ERROR: {WORKLOADS[result['key']].label} at {result['size']}: {result['errors']}",
-            file=sys.stderr,
-        )
+        print(f"ERROR: {describe(result)}: {result['errors']}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def measure(bench, server, workloads, size, ids, token):
-    """Warm up, then measure each workload against ``server``."""
+def measure(bench, server, runs, size, ids, token):
+    """Warm up, then measure each (workload, history size or None) against ``server``."""
     results = []
-    for workload in workloads:
+    for workload, history in runs:
         body = bench.body(workload)
-        workload_ids = ids[workload.ids]
+        workload_ids = ids_of(workload, ids, history)
         probe(server.base_url, workload, workload_ids, token, body)
         if bench.settings.warmup:
             wrk(server.base_url, workload, workload_ids, token, body, bench.settings, bench.settings.warmup)
-        print(f"  {workload.label} at {size:,} employees ...", end=" ", flush=True)
-        result = wrk(server.base_url, workload, workload_ids, token, body, bench.settings)
-        results.append({**result, "key": workload.key, "size": size})
+        result = {"key": workload.key, "size": size, "history": history}
+        print(f"  {describe(result)} ...", end=" ", flush=True)
+        result |= wrk(server.base_url, workload, workload_ids, token, body, bench.settings)
+        results.append(result)
         print(
             f"{result['rps']:.1f} req/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms",
             flush=True,
         )
     return results
+
+
+def ids_of(workload, ids, history):
+    """The ids ``workload`` draws on, from the seed's ranges (those of one history size if given)."""
+    first, last = (ids["history"][history] if history else ids)[workload.ids]
+    return Ids(first, last, workload.sequential)
+
+
+def describe(result):
+    workload = WORKLOADS[result["key"]]
+    where = f"{result['size']:,} employees"
+    if result["history"]:
+        where = f"{result['history']:,} prior entries"
+    return f"{workload.label} at {where}"
 
 
 def scrypt_ms(bench):
@@ -354,7 +457,7 @@ def children(pid):
 
 def probe(base_url, workload, ids, token, body):
     """Send the workload's request once; stop with the answer if it is not the expected status."""
-    request_id = str(ids[0])
+    request_id = str(ids.take())
     response = requests.request(
         workload.method,
         base_url + workload.path.replace("{id}", request_id),
@@ -381,14 +484,16 @@ def wrk_command(base_url, settings, seconds):
     ]
 
 
-def wrk_env(workload, ids, token, body):
+def wrk_env(workload, ids, token, body, settings):
     return {
         **os.environ,
         "BENCH_METHOD": workload.method,
         "BENCH_PATH": workload.path,
         "BENCH_BODY": body,
-        "BENCH_ID_MIN": str(ids[0]),
-        "BENCH_ID_MAX": str(ids[1]),
+        "BENCH_ID_MIN": str(ids.first),
+        "BENCH_ID_MAX": str(ids.last),
+        "BENCH_ID_ORDER": "sequential" if ids.sequential else "random",
+        "BENCH_THREADS": str(settings.threads),
         "BENCH_TOKEN": token,
     }
 
@@ -397,10 +502,11 @@ def wrk(base_url, workload, ids, token, body, settings, seconds=None):
     """Drive ``workload`` with wrk for ``seconds`` (BENCH_SECONDS); return its figures."""
     seconds = settings.seconds if seconds is None else seconds
     command = wrk_command(base_url, settings, seconds)
+    pool = ids.last - ids.first + 1
     completed = subprocess.run(  # noqa: S603 (wrk, with arguments built here)
         command,
         cwd=APP_DIR,
-        env=wrk_env(workload, ids, token, body),
+        env=wrk_env(workload, ids, token, body, settings),
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -408,7 +514,20 @@ def wrk(base_url, workload, ids, token, body, settings, seconds=None):
     )
     with (OUT_DIR / "wrk.log").open("a") as log:
         log.write(f"$ {' '.join(command)}  # {workload.key}\n{completed.stdout}{completed.stderr}\n")
-    line = next(line for line in completed.stdout.splitlines() if line.startswith("BENCH_JSON "))
+    figures = wrk_figures(completed.stdout)
+    ids.used_up_to(figures["last_id"])
+    if figures["exhausted"]:
+        raise SystemExit(
+            f"{workload.label}: its pool of entries ran out ({pool:,} left for this {seconds} s run) and wrk "
+            f"stopped instead of repeating them; the pools hold {settings.pool_size:,} entries, sized for "
+            f"BENCH_POOL_RATE={settings.pool_rate} req/s: raise it."
+        )
+    return {**figures, "command": " ".join([*command[:-1], "http://127.0.0.1:<port>"])}
+
+
+def wrk_figures(stdout):
+    """The figures of wrk.lua's BENCH_JSON line, in the report's units, with the errors wrk counted."""
+    line = next(line for line in stdout.splitlines() if line.startswith("BENCH_JSON "))
     figures = json.loads(line.removeprefix("BENCH_JSON "))
     errors = {
         name: figures[name]
@@ -422,7 +541,8 @@ def wrk(base_url, workload, ids, token, body, settings, seconds=None):
         "p99_ms": figures["p99_us"] / 1000,
         "mean_ms": figures["mean_us"] / 1000,
         "errors": errors,
-        "command": " ".join([*command[:-1], "http://127.0.0.1:<port>"]),
+        "last_id": figures["last_id"],
+        "exhausted": figures["exhausted"],
     }
 
 
@@ -430,107 +550,199 @@ def wrk(base_url, workload, ids, token, body, settings, seconds=None):
 
 
 def render(settings, machine, started, results, scrypt_check_ms):
-    """RESULTS.md: what ran where, then the figures against their floors, across sizes, and in full."""
-    by = {(r["key"], r["size"]): r for r in results}
-    sizes = settings.sizes
+    """RESULTS.md's generated part: what ran where, then the figures against their floors, with 10,000
+    prior entries against 200, at the largest size against the smallest, and in full."""
+    by = {(r["key"], r["size"], r["history"]): r for r in results}
     lines = [
         "# Benchmark results",
         "",
-        "The latest figures of `make bench` (issue 6), written by `bench/run.py`. The API and a minimal",
-        "reference app (`bench/reference_app.py`: the floor) run in turn under gunicorn with",
-        f"`gunicorn.conf.py` and {WORKERS} sync workers on 127.0.0.1, over one PostgreSQL database; wrk",
-        "drives each workload from a second process. Ratios are requests per second of the API over its",
-        "floor's, at the same size.",
+        "The latest figures of `make bench` (issues 6 and 13), written by `bench/run.py`. The API and the",
+        "reference app (`bench/reference_app.py`: the floors, hand-written SQL doing the least a correct",
+        f"request must) run in turn under gunicorn with `gunicorn.conf.py` and {WORKERS} sync workers on",
+        "127.0.0.1, over one PostgreSQL database; wrk drives each workload from a second process. Ratios",
+        "to a floor are requests per second of the API over the floor's, at the same size.",
         "",
         f"- Date: {started:%Y-%m-%d %H:%M} UTC",
         f"- Command: `{command_line()}`",
         f"- Load: {settings.seconds} s per workload after {settings.warmup} s of warm-up; wrk with "
         f"{settings.threads} thread(s) and {settings.connections} connections; ids drawn at random per "
-        "request",
-        f"- Dataset: {', '.join(f'{size:,}' for size in sizes)} employees, {dataset.ENTRIES_PER_EMPLOYEE} "
-        f"PTO entries, a {dataset.BALANCE_TYPE} balance and a user account each; writes go to "
-        f"{dataset.WRITERS} more employees",
+        "request, but approve and cancel take each entry of their pool once",
+        f"- Dataset: {', '.join(f'{size:,}' for size in settings.sizes)} employees, "
+        f"{dataset.ENTRIES_PER_EMPLOYEE} PTO entries, a {dataset.BALANCE_TYPE} balance and a user account "
+        f"each; writes go to {dataset.WRITERS} more employees",
+        *history_dataset(settings, results),
         *(f"- {name}: {value}" for name, value in machine.items()),
         "",
-        "## Against the floor",
+        *floors_section(results, by),
+        *history_section(results, by),
+        *scale_section(settings, by),
+        *login_section(settings, by, scrypt_check_ms),
+        *every_measurement(results),
+    ]
+    return "\n".join(lines)
+
+
+def history_dataset(settings, results):
+    if not any(result["history"] for result in results):
+        return []
+    plans = dataset.history_plans(0, settings.pool_size)
+    held = "; ".join(
+        f"{size:,} entries: {plan['holders']} employees hold {plan['pool_each']:,} of each pool"
+        for size, plan in plans.items()
+    )
+    return [
+        f"- History (first size only): for {' and '.join(f'{size:,}' for size in plans)} prior entries "
+        f"each, one filer with past entries only, and the employees holding pools of "
+        f"{settings.pool_size:,} pending entries (to approve) and {settings.pool_size:,} approved undated "
+        f"ones (to cancel), besides past entries ({held})"
+    ]
+
+
+def floors_section(results, by):
+    """Each API workload against its floor (and the framework ceiling, for information)."""
+    lines = [
+        "## Against the floors",
         "",
-        "| Workload | Employees | req/s | p50 ms | p99 ms | Floor req/s | Ratio | Target | Met |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        "| Workload | Employees | req/s | p50 ms | p99 ms | Against | Its req/s | Ratio | Target | Met |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|:---:|",
     ]
     for result in results:
         workload = WORKLOADS[result["key"]]
-        floor = by.get((workload.floor, result["size"]))
-        if workload.floor is None or floor is None:
-            continue
-        ratio = result["rps"] / floor["rps"]
-        target = TARGETS[workload.floor]
-        lines.append(
-            f"| {workload.label} | {result['size']:,} | {result['rps']:.1f} | {result['p50_ms']:.2f} | "
-            f"{result['p99_ms']:.2f} | {floor['rps']:.1f} | {ratio:.2f} | ≥ {target} | "
-            f"{yes(ratio >= target)} |"
-        )
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        lines += [
-            "",
-            f"## Scale: {large:,} employees against {small:,}",
-            "",
-            "Latency ratios (larger over smaller dataset); the target applies to p50.",
-            "",
-            f"| Workload | p50 ms at {small:,} | p50 ms at {large:,} | p50 ratio | p99 ratio | req/s ratio "
-            f"| Target | Met |",
-            "|---|---:|---:|---:|---:|---:|---:|:---:|",
-        ]
-        for workload in settings.workloads:
-            before, after = by.get((workload.key, small)), by.get((workload.key, large))
-            if before is None or after is None:
+        for against, target in ((workload.floor, workload.target), (workload.ceiling, None)):
+            other = by.get((against, result["size"], None))
+            if against is None or other is None or result["history"]:
                 continue
-            ratio = after["p50_ms"] / before["p50_ms"]
+            ratio = result["rps"] / other["rps"]
             lines.append(
-                f"| {workload.label} | {before['p50_ms']:.2f} | {after['p50_ms']:.2f} | {ratio:.2f} | "
-                f"{after['p99_ms'] / before['p99_ms']:.2f} | {after['rps'] / before['rps']:.2f} | "
-                f"≤ {SIZE_TARGET} | {yes(ratio <= SIZE_TARGET) if workload.server == 'api' else '—'} |"
+                f"| {workload.label} | {result['size']:,} | {result['rps']:.1f} | {result['p50_ms']:.2f} | "
+                f"{result['p99_ms']:.2f} | {WORKLOADS[against].label} | {other['rps']:.1f} | {ratio:.2f} | "
+                + (f"≥ {target} | {yes(ratio >= target)} |" if target else "— | — |")
             )
-    login = by.get(("login", sizes[0]))
-    if login:
-        ceiling = WORKERS * 1000 / scrypt_check_ms
-        lines += [
-            "",
-            "## Login",
-            "",
-            "Deliberately slow: every login checks a password hash with scrypt at production cost. One check",
-            f"takes {scrypt_check_ms:.1f} ms in the benchmark's own process, so {WORKERS} workers cannot "
-            f"pass about {ceiling:.0f} logins/s.",
-            "",
-            "| Workload | req/s | p50 ms | p99 ms |",
-            "|---|---:|---:|---:|",
-            f"| {WORKLOADS['login'].label} | {login['rps']:.1f} | {login['p50_ms']:.2f} | "
-            f"{login['p99_ms']:.2f} |",
-        ]
-    lines += [
+    return [*lines, ""]
+
+
+def history_section(results, by):
+    """Each history workload with the most prior entries against the fewest."""
+    small, large = dataset.HISTORY_SIZES[0], dataset.HISTORY_SIZES[-1]
+    rows = []
+    for result in results:
+        if result["history"] != small:
+            continue
+        before, after = result, by.get((result["key"], result["size"], large))
+        if after is None:
+            continue
+        ratio = after["p50_ms"] / before["p50_ms"]
+        rows.append(
+            f"| {WORKLOADS[result['key']].label} | {before['p50_ms']:.2f} | {after['p50_ms']:.2f} | "
+            f"{ratio:.2f} | {before['rps']:.1f} | {after['rps']:.1f} | {after['rps'] / before['rps']:.2f} | "
+            f"≤ {HISTORY_TARGET} | {yes(ratio <= HISTORY_TARGET)} |"
+        )
+    if not rows:
+        return []
+    return [
+        f"## History: {large:,} prior entries against {small:,}",
         "",
+        f"The same request for employees with {large:,} prior entries and with {small:,}: ratios are",
+        f"{large:,} over {small:,}, and the target applies to p50. The POST files on one employee for the",
+        "whole run, so its history grows by the run's requests at either size; approve and cancel take",
+        "each pooled entry once.",
+        "",
+        f"| Workload | p50 ms at {small:,} | p50 ms at {large:,} | p50 ratio | req/s at {small:,} | "
+        f"req/s at {large:,} | req/s ratio | Target | Met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        *rows,
+        "",
+    ]
+
+
+def scale_section(settings, by):
+    """Each workload at the largest dataset size against the smallest."""
+    sizes = settings.sizes
+    if len(sizes) < 2:
+        return []
+    small, large = sizes[0], sizes[-1]
+    lines = [
+        f"## Scale: {large:,} employees against {small:,}",
+        "",
+        "Latency ratios (larger over smaller dataset); the target applies to p50.",
+        "",
+        f"| Workload | p50 ms at {small:,} | p50 ms at {large:,} | p50 ratio | p99 ratio | req/s ratio "
+        f"| Target | Met |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for workload in settings.workloads:
+        before, after = by.get((workload.key, small, None)), by.get((workload.key, large, None))
+        if before is None or after is None:
+            continue
+        ratio = after["p50_ms"] / before["p50_ms"]
+        lines.append(
+            f"| {workload.label} | {before['p50_ms']:.2f} | {after['p50_ms']:.2f} | {ratio:.2f} | "
+            f"{after['p99_ms'] / before['p99_ms']:.2f} | {after['rps'] / before['rps']:.2f} | "
+            f"≤ {SIZE_TARGET} | {yes(ratio <= SIZE_TARGET) if workload.server == 'api' else '—'} |"
+        )
+    return [*lines, ""]
+
+
+def login_section(settings, by, scrypt_check_ms):
+    login = by.get(("login", settings.sizes[0], None))
+    if not login:
+        return []
+    ceiling = WORKERS * 1000 / scrypt_check_ms
+    return [
+        "## Login",
+        "",
+        "Deliberately slow: every login checks a password hash with scrypt at production cost. One check",
+        f"takes {scrypt_check_ms:.1f} ms in the benchmark's own process, so {WORKERS} workers cannot "
+        f"pass about {ceiling:.0f} logins/s.",
+        "",
+        "| Workload | req/s | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|",
+        f"| {WORKLOADS['login'].label} | {login['rps']:.1f} | {login['p50_ms']:.2f} | "
+        f"{login['p99_ms']:.2f} |",
+        "",
+    ]
+
+
+def every_measurement(results):
+    lines = [
         "## Every measurement",
         "",
-        "| Workload | Server | Employees | Requests | req/s | mean ms | p50 ms | p99 ms | Errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| Workload | Server | Employees | Prior entries | Requests | req/s | mean ms | p50 ms | p99 ms | "
+        "Errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         workload = WORKLOADS[result["key"]]
         errors = ", ".join(f"{name} {count}" for name, count in result["errors"].items()) or "none"
+        history = f"{result['history']:,}" if result["history"] else "—"
         lines.append(
-            f"| {workload.label} | {workload.server} | {result['size']:,} | {result['requests']:,} | "
-            f"{result['rps']:.1f} | {result['mean_ms']:.2f} | {result['p50_ms']:.2f} | "
-            f"{result['p99_ms']:.2f} | {errors} |"
+            f"| {workload.label} | {workload.server} | {result['size']:,} | {history} | "
+            f"{result['requests']:,} | {result['rps']:.1f} | {result['mean_ms']:.2f} | "
+            f"{result['p50_ms']:.2f} | {result['p99_ms']:.2f} | {errors} |"
         )
     commands = sorted({result["command"] for result in results})
-    lines += [
+    return [
+        *lines,
         "",
-        "wrk ran as (with `bench/wrk.lua` reading the method, path, body and token from BENCH_* variables):",
+        "wrk ran as (with `bench/wrk.lua` reading the method, path, body, ids and token from BENCH_* "
+        "variables):",
         "",
         *(f"    {command}" for command in commands),
         "",
     ]
-    return "\n".join(lines)
+
+
+def write_results(report):
+    """Write ``report`` to RESULTS.md, keeping what the file holds below KEPT_BELOW (before that line
+    existed: from its first "## Issue" section on)."""
+    kept = ""
+    if RESULTS.exists():
+        text = RESULTS.read_text()
+        if KEPT_BELOW in text:
+            kept = text.split(KEPT_BELOW, 1)[1]
+        elif "\n## Issue " in text:
+            kept = text[text.index("\n## Issue ") :]
+    RESULTS.write_text(f"{report}\n{KEPT_BELOW}\n" + (f"\n{kept.strip()}\n" if kept.strip() else ""))
 
 
 def yes(met):
@@ -575,7 +787,8 @@ def load_average():
 
 
 def profile(settings, key):
-    """Record one API worker with py-spy while wrk drives workload ``key`` at the first size."""
+    """Record one API worker with py-spy while wrk drives workload ``key`` at the first size (a history
+    workload: against the employees with the most prior entries)."""
     workload = WORKLOADS.get(key)
     if workload is None or workload.server != "api":
         api_keys = [k for k, w in WORKLOADS.items() if w.server == "api"]
@@ -584,9 +797,10 @@ def profile(settings, key):
     extension = {"raw": "txt", "flamegraph": "svg", "speedscope": "json"}.get(settings.profile_format)
     if extension is None:
         raise SystemExit("BENCH_PROFILE_FORMAT must be raw, flamegraph or speedscope.")
-    output = OUT_DIR / f"profile-{key}-{size}.{extension}"
+    history = dataset.HISTORY_SIZES[-1] if workload.history else None
+    output = OUT_DIR / f"profile-{key}-{history or size}.{extension}"
     bench = Bench(settings)
-    ids = bench.seed(size)[workload.ids]
+    ids = ids_of(workload, bench.seed(size, history=workload.history), history)
     body = bench.body(workload)
     with bench.server("api", size) as server:
         token = bench.login(server.base_url)
@@ -597,7 +811,7 @@ def profile(settings, key):
         load = subprocess.Popen(  # noqa: S603 (wrk, with arguments built here)
             wrk_command(server.base_url, settings, settings.seconds + 2),
             cwd=APP_DIR,
-            env=wrk_env(workload, ids, token, body),
+            env=wrk_env(workload, ids, token, body, settings),
             stdout=subprocess.DEVNULL,
         )
         try:
@@ -613,7 +827,8 @@ def profile(settings, key):
             )  # fmt: skip
         finally:
             load.wait(timeout=settings.seconds + 60)
-    print(f"Profile of worker {worker} under {workload.label} at {size:,} employees: {output}")
+    result = {"key": key, "size": size, "history": history}
+    print(f"Profile of worker {worker} under {describe(result)}: {output}")
     if settings.profile_format == "raw":
         summary = summarize(output)
         output.with_suffix(".top.txt").write_text(summary)

@@ -1,13 +1,21 @@
 -- One benchmark workload for wrk, described by the environment (bench/run.py sets it):
---   BENCH_METHOD, BENCH_PATH and BENCH_BODY, where "{id}" becomes a random id in
---   [BENCH_ID_MIN, BENCH_ID_MAX] on every request; BENCH_TOKEN, sent as a Bearer token.
--- At the end it prints one line, "BENCH_JSON {...}", with the counts and latency percentiles.
+--   BENCH_METHOD, BENCH_PATH and BENCH_BODY, where "{id}" becomes an id in [BENCH_ID_MIN, BENCH_ID_MAX];
+--   BENCH_TOKEN, sent as a Bearer token;
+--   BENCH_ID_ORDER: "random" (the default), a random id on every request; or "sequential", each id once
+--   (for pools of entries consumed by their request): the n-th request (from 0) of thread t (from 1 of
+--   T) takes BENCH_ID_MIN + n * T + t - 1. A thread that runs past BENCH_ID_MAX sends nothing more to
+--   the workload: it stops and is counted as "exhausted" (run.py then fails the run).
+-- At the end it prints one line, "BENCH_JSON {...}", with the counts, latency percentiles and, for the
+-- sequential order, the last id handed out (run.py starts the next run of the pool after it).
 
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local body = os.getenv("BENCH_BODY")
 local id_min = tonumber(os.getenv("BENCH_ID_MIN") or "1")
 local id_max = tonumber(os.getenv("BENCH_ID_MAX") or "1")
+local sequential = os.getenv("BENCH_ID_ORDER") == "sequential"
+-- wrk starts each thread as soon as it is set up, so the count comes from run.py, not from setup().
+local thread_total = tonumber(os.getenv("BENCH_THREADS") or "1")
 local token = os.getenv("BENCH_TOKEN")
 
 local headers = {}
@@ -20,32 +28,64 @@ else
   body = nil
 end
 
-local threads = 0
+-- In the setup and done phases (their own Lua state): every thread, to read its counters at the end.
+local threads = {}
 
 function setup(thread)
-  threads = threads + 1
-  thread:set("thread_number", threads)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
 end
 
+-- In each thread's own state.
+issued = 0
+last_id = 0
+exhausted = 0
+
 function init(_args)
-  -- Each wrk thread has its own Lua state: seed each one differently.
   math.randomseed(os.time() * 1000 + (thread_number or 0))
 end
 
+local function next_id()
+  if not sequential then
+    return math.random(id_min, id_max)
+  end
+  local id = id_min + issued * thread_total + (thread_number - 1)
+  issued = issued + 1
+  if id > id_max then
+    return nil
+  end
+  last_id = id
+  return id
+end
+
 function request()
-  local id = tostring(math.random(id_min, id_max))
+  local id = next_id()
+  if id == nil then
+    -- The pool is used up: stop this thread, and send a harmless request meanwhile, never a reused id.
+    exhausted = exhausted + 1
+    wrk.thread:stop()
+    return wrk.format("GET", "/health")
+  end
+  id = tostring(id)
   local request_body = body and (body:gsub("{id}", id)) or nil
   return wrk.format(method, (path:gsub("{id}", id)), headers, request_body)
 end
 
 function done(summary, latency, _requests)
   local errors = summary.errors
+  local highest, out_of_ids = 0, 0
+  for _, thread in ipairs(threads) do
+    highest = math.max(highest, thread:get("last_id"))
+    out_of_ids = out_of_ids + thread:get("exhausted")
+  end
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "non_2xx_3xx": %d, "connect_errors": %d, '
       .. '"read_errors": %d, "write_errors": %d, "timeouts": %d, '
-      .. '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f}\n',
+      .. '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, '
+      .. '"last_id": %d, "exhausted": %d}\n',
     summary.requests, summary.duration, errors.status, errors.connect,
     errors.read, errors.write, errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
+    highest, out_of_ids
   ))
 end
