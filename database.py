@@ -144,7 +144,7 @@ def select_employees_locked(statement):
     """``statement``, a SELECT of employees, reading each row with its lock (see ``lock_employee``):
     the rows' own columns as the lock's holder sees them, replacing what the session held."""
     return (
-        statement.with_for_update()
+        statement.with_for_update(of=Employee)
         .options(*(defer(column) for column in _READ_AFTER_THE_LOCK))
         .execution_options(populate_existing=True)
     )

@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from werkzeug.exceptions import Conflict
 
 from domain import pto_types
-from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db
+from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db, utcnow
 
 ZERO = Decimal("0.00")
 _hours = bindparam("hours", type_=Hours)
@@ -66,6 +66,8 @@ _TYPE_AND_BALANCE = select(PtoType, Balance.hours_balance, Balance.pending_hours
 )
 _NAMED_TYPE_AND_BALANCE = _TYPE_AND_BALANCE.where(PtoType.key == bindparam("key"))
 _DEFAULT_TYPE_AND_BALANCE = _TYPE_AND_BALANCE.where(PtoType.is_default)
+# One INSERT per line, rather than the session's unit of work: the hot paths write one each.
+_INSERT_LINE = insert(LedgerLine.__table__)
 _CREATE = insert(Balance).values(
     employee_id=bindparam("employee"), type=bindparam("balance"), hours_balance=0, pending_hours=0
 )
@@ -273,7 +275,7 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
                 f"(balance {held:.2f}, {pending:.2f} pending{allowance})."
             )
     if line is not None:
-        db.session.add(
-            LedgerLine(employee_id=employee_id, type=balance_type, balance_after=row.hours_balance, **line)
-        )
+        values = {"reason": None, "actor_id": None, "pto_entry_id": None, "created_at": utcnow(), **line}
+        values.update(employee_id=employee_id, type=balance_type, balance_after=row.hours_balance)
+        db.session.execute(_INSERT_LINE, values)
     return row

@@ -51,6 +51,17 @@ _DEFAULT = select(PtoType).where(PtoType.is_default)
 # of its policy or an archive waits for it, and finds its entry when checking whether the type is used.
 _BY_KEY_FOR_FILING = _BY_KEY.with_for_update(read=True)
 _DEFAULT_FOR_FILING = _DEFAULT.with_for_update(read=True)
+# The same hold, for a statement that reads the type beside a row it locks for update (the employee's).
+# SQLite has no row locks: its BEGIN IMMEDIATE already serialises writers.
+_HELD_FOR_FILING = "FOR SHARE OF pto_types"
+
+
+def held_for_filing(statement):
+    """``statement``, a SELECT ... FOR UPDATE OF another table that reads a type, holding the type's row
+    shared until commit, as a filing holds it (``type_for_new_entry``)."""
+    return statement.suffix_with(_HELD_FOR_FILING, dialect="postgresql")
+
+
 # A change holds the type's row until it commits: filings of the type wait for it, and see it done.
 _BY_KEY_FOR_CHANGE = _BY_KEY.with_for_update().execution_options(populate_existing=True)
 
