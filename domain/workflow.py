@@ -67,19 +67,16 @@ def file_pto(user, employee_id, data):
     employee, pto_type = _employee_and_type_for_filing(user, employee_id, data.pop("type", None))
     require_active(employee)
     now = utcnow()
-    _refuse_too_many_open(employee.id, now.date())
     if data.get("start_date"):
         _refuse_overlap(employee.id, data["start_date"], data["end_date"])
     values = {
+        **dict.fromkeys(_FILED_COLUMNS),
         "employee_id": employee.id,
         "type": pto_type.key,
         "balance_type": pto_type.balance_type,
         "status": "pending",
         "requested_by": user.id,
         "created_at": now,
-        "start_date": None,
-        "end_date": None,
-        "note": None,
         **data,
     }
     if decides_for(user, employee):
@@ -87,9 +84,7 @@ def file_pto(user, employee_id, data):
     elif not pto_type.requires_approval:
         # The type's policy decides (sick leave, say): approved, with no one named as the decider.
         values.update(status="approved", decided_at=now)
-    # Written with one INSERT rather than through the session's unit of work, which costs more than
-    # every other step of a filing; the entry shown is what was written.
-    entry = PtoEntry(id=db.session.execute(_INSERT_ENTRY, values).scalar_one(), **values)
+    entry = PtoEntry(id=_insert_unless_too_many_open(values, now.date()), **values)
     if entry.balance_type is not None:
         overdraft = ledger.overdraft_of(pto_type)
         if entry.status == "approved":
@@ -99,7 +94,57 @@ def file_pto(user, employee_id, data):
     return entry
 
 
-_INSERT_ENTRY = insert(PtoEntry.__table__).returning(PtoEntry.__table__.c.id)
+def _insert_unless_too_many_open(values, today):
+    """Write the entry ``values`` describe and return its id; 409 instead if the employee already holds
+    PTO_MAX_OPEN_ENTRIES open entries (pending, or approved and not yet started).
+
+    One statement does both, checking the count as it inserts: an INSERT rather than the session's unit of
+    work, which cost more than every other step of a filing. The caller holds the employee's lock, so the
+    count sees every entry filed before this one.
+    """
+    limit = current_app.config["PTO_MAX_OPEN_ENTRIES"]
+    params = {f"new_{name}": value for name, value in values.items()}
+    params.update(today=today, limit=limit)
+    entry_id = db.session.execute(_INSERT_UNLESS_TOO_MANY_OPEN, params).scalar()
+    if entry_id is None:
+        count = {"employee": values["employee_id"], "today": today}
+        raise TooManyOpenEntries(
+            f"The employee already has {db.session.scalar(_COUNT_OPEN_ENTRIES, count)} open entries "
+            "(pending, or approved and not yet started), the most allowed: decide or cancel some first."
+        )
+    return entry_id
+
+
+def _count_open_entries(employee):
+    """SELECT the number of ``employee``'s open entries: pending, or approved and starting after :today."""
+    return select(func.count()).where(
+        PtoEntry.employee_id == employee,
+        or_(
+            PtoEntry.status == "pending",
+            # An entry starting after today also ends after it: that bound reads only upcoming entries on
+            # the (employee_id, status, end_date) index, however many past ones the employee has.
+            and_(
+                PtoEntry.status == "approved",
+                PtoEntry.end_date > bindparam("today"),
+                PtoEntry.start_date > bindparam("today"),
+            ),
+        ),
+    )
+
+
+_COUNT_OPEN_ENTRIES = _count_open_entries(bindparam("employee"))
+_FILED_COLUMNS = [column.key for column in PtoEntry.__table__.columns if column.key != "id"]
+# INSERT INTO pto_entries (...) SELECT :new_employee_id, ... WHERE (the count of their open entries) < :limit
+_INSERT_UNLESS_TOO_MANY_OPEN = (
+    insert(PtoEntry.__table__)
+    .from_select(
+        _FILED_COLUMNS,
+        select(
+            *(bindparam(f"new_{name}", type_=PtoEntry.__table__.c[name].type) for name in _FILED_COLUMNS)
+        ).where(_count_open_entries(bindparam("new_employee_id")).scalar_subquery() < bindparam("limit")),
+    )
+    .returning(PtoEntry.__table__.c.id)
+)
 
 
 def _employee_and_type_for_filing(user, employee_id, type_key):
@@ -240,33 +285,6 @@ def _require_hours_fit_days(hours, start, end):
     if hours > HOURS_PER_DAY * days:
         span = f"{days} day{'s' if days > 1 else ''}" if start else f"an undated entry (PTO_MAX_DAYS: {days})"
         raise HoursExceedDays("hours", f"At most {HOURS_PER_DAY * days} hours fit {span}.")
-
-
-def _refuse_too_many_open(employee_id, today):
-    """Raise 409 if the employee already holds PTO_MAX_OPEN_ENTRIES open entries: pending, or approved
-    and not yet started."""
-    limit = current_app.config["PTO_MAX_OPEN_ENTRIES"]
-    open_entries = db.session.scalar(_COUNT_OPEN_ENTRIES, {"employee_id": employee_id, "today": today})
-    if open_entries >= limit:
-        raise TooManyOpenEntries(
-            f"The employee already has {open_entries} open entries (pending, or approved and not yet "
-            f"started), the most allowed: decide or cancel some first."
-        )
-
-
-_COUNT_OPEN_ENTRIES = select(func.count()).where(
-    PtoEntry.employee_id == bindparam("employee_id"),
-    or_(
-        PtoEntry.status == "pending",
-        # An entry starting after today also ends after it: that bound reads only upcoming entries on the
-        # (employee_id, status, end_date) index, however many past ones the employee has.
-        and_(
-            PtoEntry.status == "approved",
-            PtoEntry.end_date > bindparam("today"),
-            PtoEntry.start_date > bindparam("today"),
-        ),
-    ),
-)
 
 
 def _refuse_overlap(employee_id, start, end):
