@@ -88,6 +88,14 @@ def _restore_transactions(dbapi_connection, _record):
         dbapi_connection.autocommit = False
 
 
+def execute(statement, params=None):
+    """Run a Core statement (a prebuilt SELECT, INSERT or UPDATE of a table) in the request's transaction,
+    straight on its connection: the ORM session's layer costs more than the statement's own work on the
+    hot paths. It does not flush the session's pending changes first: use it only for statements that
+    depend on none (the balance moves, ledger lines and entries written as rows)."""
+    return db.session.connection().execute(statement, params)
+
+
 def end_read_transaction():
     """End the request's transaction, which has only read so far, before slow work that needs no lock
     (hashing a password): on SQLite, a write request's transaction holds the database's write lock

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from werkzeug.exceptions import Conflict
 
+from database import execute
 from domain import pto_types
 from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db, utcnow
 
@@ -259,12 +260,12 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
     """
     floor = -BALANCE_LIMIT if overdraft is None else -overdraft
     params = {"employee": employee_id, "balance": balance_type, "hours": hours, "floor": floor}
-    row = db.session.execute(statement, params).first()
+    row = execute(statement, params).first()
     if row is None:
-        existing = db.session.execute(_READ, params).first()
+        existing = execute(_READ, params).first()
         if existing is None:
-            db.session.execute(_CREATE, params)
-            row = db.session.execute(statement, params).first()
+            execute(_CREATE, params)
+            row = execute(statement, params).first()
         if row is None:
             held, pending = existing or (ZERO, ZERO)
             if overdraft is None:
@@ -277,5 +278,5 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
     if line is not None:
         values = {"reason": None, "actor_id": None, "pto_entry_id": None, "created_at": utcnow(), **line}
         values.update(employee_id=employee_id, type=balance_type, balance_after=row.hours_balance)
-        db.session.execute(_INSERT_LINE, values)
+        execute(_INSERT_LINE, values)
     return row

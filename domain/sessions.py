@@ -7,6 +7,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import bindparam, delete, select, update
 
+from database import execute
 from models import ActsByRole, LoginSession, User, db, utcnow
 
 
@@ -55,8 +56,7 @@ _DELETE_EXPIRED_SESSIONS = delete(LoginSession).where(LoginSession.expires_at < 
 
 def live_session_user(session_id):
     """The ``Caller``, the active user of the session ``session_id``, if it has not ended; else None."""
-    # Straight on the request's connection: the ORM's session layer adds nothing to reading one row.
-    row = db.session.connection().execute(_LIVE_SESSION_USER, {"session_id": session_id}).first()
+    row = execute(_LIVE_SESSION_USER, {"session_id": session_id}).first()
     return None if row is None else Caller(*row)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import refresh_employee_locked, select_employees_locked
+from database import execute, refresh_employee_locked, select_employees_locked
 from domain import ledger, pto_types
 from domain.people import require_active
 from domain.permissions import (
@@ -105,7 +105,7 @@ def _insert_unless_too_many_open(values, today):
     limit = current_app.config["PTO_MAX_OPEN_ENTRIES"]
     params = {f"new_{name}": value for name, value in values.items()}
     params.update(today=today, limit=limit)
-    entry_id = db.session.execute(_INSERT_UNLESS_TOO_MANY_OPEN, params).scalar()
+    entry_id = execute(_INSERT_UNLESS_TOO_MANY_OPEN, params).scalar()
     if entry_id is None:
         count = {"employee": values["employee_id"], "today": today}
         raise TooManyOpenEntries(
@@ -261,16 +261,28 @@ def _transition(entry, allowed_from, to_status, **changes):
             f"The entry is {entry.status}; only a {' or '.join(allowed_from)} entry can be {to_status}."
         )
     changes["status"] = to_status
-    result = db.session.execute(
-        update(PtoEntry)
-        .where(PtoEntry.id == entry.id, PtoEntry.status == entry.status)
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    )
+    params = {
+        "entry": entry.id,
+        "current": entry.status,
+        **{f"new_{name}": value for name, value in changes.items()},
+    }
+    result = execute(_compare_and_set(tuple(changes)), params)
     if result.rowcount != 1:
         raise IllegalTransition("The entry was changed by another request; reload it.")
     for name, value in changes.items():  # the object now shows what the row holds
         set_committed_value(entry, name, value)
+
+
+@cache
+def _compare_and_set(columns):
+    """UPDATE an entry's ``columns`` (to :new_<column>) if it is still in the status it was read in
+    (:current), built once per set of columns."""
+    table = PtoEntry.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("entry"), table.c.status == bindparam("current"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
 
 
 def _require_hours_fit_days(hours, start, end):
