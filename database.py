@@ -130,7 +130,7 @@ def lock_employee(employee_id):
     lock's holder sees them, or None when there is no such employee.
 
     Every change to one employee's hours, entries, name or manager queues on this row lock, taken here
-    or by ``select_employees_locked`` and ``refresh_employee_locked``, which read the row with it. Lock
+    or by ``select_employees_locked``, which reads the row with it. Lock
     order: a time-off type's row (a filing reads it FOR SHARE) first, then the employee, then rows of
     theirs (entries, balances).
 
@@ -145,22 +145,16 @@ def lock_employee(employee_id):
 # What an employee read under the lock leaves out: their balances, which subqueries would read from the
 # snapshot taken before the lock was granted (see lock_employee). Rules that need them read them after.
 _READ_AFTER_THE_LOCK = (Employee.hours_balance, Employee.pending_hours)
-_EMPLOYEE_COLUMNS = ("name", "manager_id", "archived_at", "created_at", "updated_at")
 
 
-def select_employees_locked(statement):
-    """``statement``, a SELECT of employees, reading each row with its lock (see ``lock_employee``):
-    the rows' own columns as the lock's holder sees them, replacing what the session held."""
-    return (
-        statement.with_for_update(of=Employee)
-        .options(*(defer(column) for column in _READ_AFTER_THE_LOCK))
-        .execution_options(populate_existing=True)
-    )
-
-
-def refresh_employee_locked(employee):
-    """Take ``employee``'s lock (see ``lock_employee``) and reload its own columns as its holder sees them."""
-    db.session.refresh(employee, attribute_names=_EMPLOYEE_COLUMNS, with_for_update=True)
+def select_employees_locked(statement, loaded_by=None):
+    """``statement``, a SELECT of employees (or one that loads them with the loader option ``loaded_by``,
+    e.g. ``contains_eager(PtoEntry.employee)``), reading each employee's row with its lock (see
+    ``lock_employee``): the rows' own columns as the lock's holder sees them, replacing what the session
+    held. Other tables' rows it reads are not locked."""
+    unread = [defer(column) for column in _READ_AFTER_THE_LOCK]
+    options = unread if loaded_by is None else [loaded_by.options(*unread)]
+    return statement.with_for_update(of=Employee).options(*options).execution_options(populate_existing=True)
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that lock_reporting_lines takes.

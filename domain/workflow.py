@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import execute, refresh_employee_locked, select_employees_locked
+from database import execute, select_employees_locked
 from domain import ledger, pto_types
 from domain.people import require_active
 from domain.permissions import (
@@ -18,7 +18,6 @@ from domain.permissions import (
     require_decider,
     viewer_params,
     visibility,
-    visible_employees,
     visible_to,
 )
 from errors import InvalidField
@@ -172,48 +171,82 @@ def _select_for_filing(scope, default_type):
     return pto_types.held_for_filing(select_employees_locked(statement))
 
 
-def approve_pto(entry, user, note=None):
-    """Approve a pending request; its held hours leave the balance (409 if it no longer covers them)."""
-    _lock_and_check(entry, require_decider, user)
+def approve_pto(user, entry_id, note=None):
+    """Approve a pending request; its held hours leave the balance (409 if it no longer covers them).
+    Returns the entry."""
+    entry = _entry_for_change(user, entry_id, require_decider)
     _transition(entry, ("pending",), "approved", decided_by=user.id, decided_at=utcnow(), decision_note=note)
     if entry.balance_type is not None:
         ledger.take_held_hours(entry, user.id, ledger.overdraft_of(entry.pto_type))
+    return entry
 
 
-def deny_pto(entry, user, note=None):
-    """Deny a pending request; the hours it held are free again, and the ledger does not move."""
-    _lock_and_check(entry, require_decider, user)
+def deny_pto(user, entry_id, note=None):
+    """Deny a pending request; the hours it held are free again, and the ledger does not move. Returns
+    the entry."""
+    entry = _entry_for_change(user, entry_id, require_decider)
     _transition(entry, ("pending",), "denied", decided_by=user.id, decided_at=utcnow(), decision_note=note)
     if entry.balance_type is not None:
         ledger.release_hours(entry)
+    return entry
 
 
-def cancel_pto(entry, user, note=None):
-    """Cancel a pending or approved entry; an approved one gets its hours back, exactly once."""
+def cancel_pto(user, entry_id, note=None):
+    """Cancel a pending or approved entry; an approved one gets its hours back, exactly once. Returns the
+    entry."""
     now = utcnow()
-    _lock_and_check(entry, lambda user, entry: require_canceller(user, entry, today=now.date()), user)
+    entry = _entry_for_change(user, entry_id, lambda user, entry: require_canceller(user, entry, now.date()))
     was_approved = entry.status == "approved"
     _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
-    if entry.balance_type is None:
-        return
-    if was_approved:
-        ledger.refund_hours(entry, user.id)
-    else:
-        ledger.release_hours(entry)
+    if entry.balance_type is not None:
+        if was_approved:
+            ledger.refund_hours(entry, user.id)
+        else:
+            ledger.release_hours(entry)
+    return entry
 
 
 def get_entry_or_404(user, entry_id):
     """Load a PTO entry of an employee ``user`` may see, or raise 404."""
-    entry = db.session.scalar(
-        select(PtoEntry)
-        .join(Employee)
-        .join(PtoType, PtoType.key == PtoEntry.type)
-        .where(PtoEntry.id == entry_id, visible_employees(user))
-        .options(contains_eager(PtoEntry.employee), contains_eager(PtoEntry.pto_type))
-    )
+    return _found(db.session.scalar(_select_entry(visibility(user), False), _entry_params(user, entry_id)))
+
+
+def _entry_for_change(user, entry_id, require_permission):
+    """The entry to decide or cancel (404 if ``user`` may not see it), read with its employee's lock, then
+    the caller's right and the employee's state checked as the lock's holder sees them: a manager change
+    or an archive committed a moment ago counts. (The entry's own status is checked as it changes: see
+    ``_transition``.)"""
+    entry = _found(db.session.scalar(_select_entry(visibility(user), True), _entry_params(user, entry_id)))
+    require_permission(user, entry)
+    require_active(entry.employee)
+    return entry
+
+
+def _entry_params(user, entry_id):
+    return {"entry_id": entry_id, **viewer_params(user)}
+
+
+def _found(entry):
     if entry is None:
         raise NotFound("No PTO entry with that id.")
     return entry
+
+
+@cache
+def _select_entry(scope, locked):
+    """An entry with its employee and type, if visible in ``scope``: built once per kind of caller.
+    ``locked``: with the employee's lock (``database.select_employees_locked``)."""
+    statement = (
+        select(PtoEntry)
+        .join(Employee)
+        .join(PtoType, PtoType.key == PtoEntry.type)
+        .where(PtoEntry.id == bindparam("entry_id"), visible_to(scope))
+        .options(contains_eager(PtoEntry.pto_type))
+    )
+    employee = contains_eager(PtoEntry.employee)
+    if locked:
+        return select_employees_locked(statement, loaded_by=employee)
+    return statement.options(employee)
 
 
 def select_entries(user, filters):
@@ -240,14 +273,6 @@ def _select_entries(scope, filtered_by, window):
     if window:
         statement = statement.where(PtoEntry.overlapping(bindparam("window_start"), bindparam("window_end")))
     return statement
-
-
-def _lock_and_check(entry, require_permission, user):
-    """Queue on the employee's row, then check the caller's right and the employee's state afresh:
-    a manager change or an archive committed a moment ago must count."""
-    refresh_employee_locked(entry.employee)
-    require_permission(user, entry)
-    require_active(entry.employee)
 
 
 def _transition(entry, allowed_from, to_status, **changes):

@@ -76,8 +76,7 @@ def get_pto(entry_id):
 @rate_limits.limit_writes()
 def approve(data, entry_id):
     """Approve a pending request (admin or the employee's manager); its hours leave the balance."""
-    entry = workflow.get_entry_or_404(current_user, entry_id)
-    workflow.approve_pto(entry, current_user, data.get("note"))
+    entry = workflow.approve_pto(current_user, entry_id, data.get("note"))
     commit_keeping_loaded_objects()
     return entry
 
@@ -90,8 +89,7 @@ def approve(data, entry_id):
 @rate_limits.limit_writes()
 def deny(data, entry_id):
     """Deny a pending request (admin or the employee's manager), with an optional note."""
-    entry = workflow.get_entry_or_404(current_user, entry_id)
-    workflow.deny_pto(entry, current_user, data.get("note"))
+    entry = workflow.deny_pto(current_user, entry_id, data.get("note"))
     commit_keeping_loaded_objects()
     return entry
 
@@ -104,8 +102,7 @@ def deny(data, entry_id):
 @rate_limits.limit_writes()
 def cancel(data, entry_id):
     """Cancel an entry, with an optional note; approved hours go back to the balance through the ledger."""
-    entry = workflow.get_entry_or_404(current_user, entry_id)
-    workflow.cancel_pto(entry, current_user, data.get("note"))
+    entry = workflow.cancel_pto(current_user, entry_id, data.get("note"))
     commit_keeping_loaded_objects()
     return entry
 
@@ -122,5 +119,5 @@ def cancel(data, entry_id):
 @rate_limits.limit_writes()
 def delete_pto(entry_id):
     """Cancel an entry (the tutorial's DELETE); its history is kept."""
-    workflow.cancel_pto(workflow.get_entry_or_404(current_user, entry_id), current_user)
+    workflow.cancel_pto(current_user, entry_id)
     db.session.commit()

@@ -135,25 +135,27 @@ BUDGETS = {
     "GET /pto-types": 2,
     "GET /pto-types/<key>": 2,
     # session, INSERT employee, default type, INSERTs of balance and line; reload employee and entries
-    "POST /employees": 7,
-    # session, employee (locked), default balance, UPDATE, line; after the commit: caller, employee, entries
-    "PUT /employees/<id>": 8,
-    # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; reload 3
-    "PATCH /employees/<id> (manager)": 8,
+    "POST /employees": 6,
+    # session, employee (locked), default balance, UPDATE, line; after the commit: employee, entries
+    "PUT /employees/<id>": 7,
+    # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; after the
+    # commit: employee, entries
+    "PATCH /employees/<id> (manager)": 7,
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,
     "GET /pto/<id>": 2,  # session, entry with its employee
-    # session, type, employee (locked), open entries, INSERT entry, UPDATE balance, INSERT line; no reload
-    "POST /pto (admin: approved)": 7,
-    "POST /pto (employee: pending)": 6,  # the UPDATE holds the hours; no line
-    "POST /pto (a type drawing on another's balance)": 7,
-    "POST /pto (dated: overlap check)": 8,
-    # session, entry with its employee and type, employee (locked), UPDATE entry, UPDATE balance, line
-    "DELETE /pto/<id> (refund)": 6,
-    "POST /pto/<id>/approve": 6,
-    "POST /pto/<id>/deny": 5,
-    "POST /pto/<id>/cancel (pending)": 5,
+    # session, employee (locked) with the type (held), INSERT entry if under the open-entries limit, UPDATE
+    # balance, INSERT line; no reload: the write floor's statements (bench/reference_app.py)
+    "POST /pto (admin: approved)": 5,
+    "POST /pto (employee: pending)": 4,  # the UPDATE holds the hours; no line
+    "POST /pto (a type drawing on another's balance)": 5,
+    "POST /pto (dated: overlap check)": 6,
+    # session, entry with its type and its employee (locked), UPDATE entry, UPDATE balance, line
+    "DELETE /pto/<id> (refund)": 5,
+    "POST /pto/<id>/approve": 5,
+    "POST /pto/<id>/deny": 4,
+    "POST /pto/<id>/cancel (pending)": 4,
     "GET /me (linked employee)": 2,  # session, linked employee
     "GET /users": 2,
     # user, claims per account and address and per account, both forgiven, session
