@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from functools import cache
+from operator import attrgetter
 
-from sqlalchemy import bindparam, exists, or_, select, union_all
+from sqlalchemy import bindparam, exists, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
@@ -39,9 +40,15 @@ def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
     the employee's lock (``database.select_employees_locked``), for requests that change the employee's
     hours, entries or record; statements after it see every change committed before it.
     """
-    statement = _select_employee(visibility(user), locked)
     params = {"employee_id": employee_id, **viewer_params(user)}
-    employee = db.session.scalars(statement, params).one_or_none()
+    if with_entries and not locked:
+        rows = db.session.execute(_select_employee_with_entries(visibility(user)), params).all()
+        if not rows:
+            raise NotFound("No employee with that id.")
+        employee = rows[0].Employee
+        _embed([row for row in rows if row.id is not None], employee)
+        return employee
+    employee = db.session.scalars(_select_employee(visibility(user), locked), params).one_or_none()
     if employee is None:
         raise NotFound("No employee with that id.")
     if with_entries:
@@ -54,6 +61,24 @@ def _select_employee(scope, locked):
     """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
     statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
     return select_employees_locked(statement) if locked else statement
+
+
+@cache
+def _select_employee_with_entries(scope):
+    """One employee and their latest entries in one statement: a row per entry (one with no entry's
+    columns if they have none), each with the employee, built once per kind of caller."""
+    latest = (
+        select(*PtoEntry.__table__.columns)
+        .where(PtoEntry.employee_id == bindparam("employee_id"))
+        .order_by(PtoEntry.id.desc())
+        .limit(EMBEDDED_PTO_ENTRIES + 1)
+        .subquery("latest")
+    )
+    return (
+        select(Employee, *latest.columns)
+        .outerjoin(latest, true())
+        .where(Employee.id == bindparam("employee_id"), visible_to(scope))
+    )
 
 
 def embed_recent_entries(employees):
@@ -72,9 +97,15 @@ def embed_recent_entries(employees):
     for entry in db.session.execute(_select_recent_entries(len(employees)), params):
         latest[entry.employee_id].append(entry)
     for employee in employees:
-        entries = latest[employee.id]
-        employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
-        employee.recent_pto_entries = entries[-EMBEDDED_PTO_ENTRIES:]
+        _embed(latest[employee.id], employee)
+
+
+def _embed(entries, employee):
+    """Give ``employee`` the latest of ``entries`` (up to ``EMBEDDED_PTO_ENTRIES`` + 1 of theirs) as
+    ``recent_pto_entries``, oldest first, and ``more_pto_entries``."""
+    entries = sorted(entries, key=attrgetter("id"))
+    employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
+    employee.recent_pto_entries = entries[-EMBEDDED_PTO_ENTRIES:]
 
 
 @cache

@@ -126,7 +126,8 @@ ENDPOINTS = {
 BUDGETS = {
     "GET /employees": 3,  # session, the page (the last: it tells the total), the page's entries
     "GET /employees (a full page)": 4,  # and the count
-    "GET /employees/<id>": 3,  # session, employee, their latest entries (bounded, without their history)
+    # session, employee with their latest entries (bounded, without their history): the read floor's two
+    "GET /employees/<id>": 2,
     "GET /employees/<id>/ledger": 3,  # session, employee, the page
     "GET /employees/<id>/balance": 3,  # session, employee, the type with the balance
     "GET /employees/<id>/balances": 3,  # session, employee, every type with the employee's balance in it
@@ -136,11 +137,11 @@ BUDGETS = {
     "GET /pto-types/<key>": 2,
     # session, INSERT employee, default type, INSERTs of balance and line; reload employee and entries
     "POST /employees": 6,
-    # session, employee (locked), default balance, UPDATE, line; after the commit: employee, entries
-    "PUT /employees/<id>": 7,
+    # session, employee (locked), default balance, UPDATE, line; after the commit: employee with entries
+    "PUT /employees/<id>": 6,
     # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; after the
-    # commit: employee, entries
-    "PATCH /employees/<id> (manager)": 7,
+    # commit: employee with entries
+    "PATCH /employees/<id> (manager)": 6,
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,
