@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, exists, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import lock_employee, lock_reporting_lines, select_employees_locked
+from database import execute, lock_employee, lock_reporting_lines, select_employees_locked
 from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
@@ -94,7 +94,7 @@ def embed_recent_entries(employees):
         return
     params = {f"employee_{index}": employee.id for index, employee in enumerate(employees)}
     latest = defaultdict(list)
-    for entry in db.session.execute(_select_recent_entries(len(employees)), params):
+    for entry in execute(_select_recent_entries(len(employees)), params):
         latest[entry.employee_id].append(entry)
     for employee in employees:
         _embed(latest[employee.id], employee)

@@ -4,7 +4,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from marshmallow import Schema, ValidationError, fields, missing, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy.engine import Row
 
 from models import BALANCE_LIMIT, MAX_ID, TYPE_KEY_LENGTH, TYPE_KEY_PATTERN
@@ -198,18 +198,36 @@ class OutSchema(Schema):
         return self._dump_one(obj)
 
     def _dump_one(self, obj):
-        plan = self._plan
         # marshmallow reads anything indexable (dicts) by key first: leave those to it. A result row is
         # indexable too, but by position: by name, marshmallow reads it by attribute, as the plan does.
-        if plan is None or obj is None or (hasattr(obj, "__getitem__") and not isinstance(obj, Row)):
+        dump = self._compiled
+        if dump is None or obj is None or (hasattr(obj, "__getitem__") and not isinstance(obj, Row)):
             return super()._serialize(obj)
-        dumped = {}
-        for key, attribute, format_value in plan:
-            value = getattr(obj, attribute, missing)
-            if value is missing:  # marshmallow would apply a default or leave the key out
-                return super()._serialize(obj)
-            dumped[key] = format_value(value, obj)
-        return dumped
+        try:
+            return dump(obj)
+        except (
+            AttributeError
+        ):  # a field's attribute is missing: marshmallow applies a default or leaves it out
+            return super()._serialize(obj)
+
+    @cached_property
+    def _compiled(self):
+        """``dump(obj)``: one dict display that reads each field's attribute and formats it, the usual
+        formats written inline; compiled once per schema from the plan, or None when a field needs more.
+        The source is built here from the schema's own field names and the fixed templates below."""
+        plan = self._plan
+        if plan is None:
+            return None
+        namespace, items = {}, []
+        for index, (key, attribute, format_value) in enumerate(plan):
+            read = f"obj.{attribute}" if attribute.isidentifier() else f"getattr(obj, {attribute!r})"
+            template = _INLINE.get(format_value)
+            if template is None:
+                namespace[f"format_{index}"] = format_value
+                template = f"format_{index}({{}}, obj)"
+            items.append(f"{key!r}: {template.format(read)}")
+        exec(f"def dump(obj):\n    return {{{', '.join(items)}}}\n", namespace)  # noqa: S102
+        return namespace["dump"]
 
     @cached_property
     def _plan(self):
@@ -274,6 +292,16 @@ def _hours(value, _obj):
 
 def _isoformat(value, _obj):
     return None if value is None else value.isoformat()
+
+
+# The formats above as expressions of the value read ("{}"), for the compiled dump.
+_INLINE = {
+    _integer: "(None if (value := {}) is None else int(value))",
+    _text: "(None if (value := {}) is None else str(value))",
+    _as_is: "{}",
+    _hours: "(None if (value := {}) is None else float(value))",
+    _isoformat: "(None if (value := {}) is None else value.isoformat())",
+}
 
 
 def _each(format_item):

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from flask import request
 from sqlalchemy import func, select
 
+from database import execute
 from models import db
 
 PAGE_HEADERS = {
@@ -32,8 +33,11 @@ def paginate(statement, args, params=None):
     """
     page, per_page = args["page"], args["per_page"]
     offset = (page - 1) * per_page
-    result = db.session.execute(statement.limit(per_page).offset(offset), params)
-    items = (result.scalars() if _selects_one_model(statement) else result).all()
+    rows = statement.limit(per_page).offset(offset)
+    if _selects_one_model(statement):
+        items = db.session.scalars(rows, params).all()
+    else:  # rows, read straight on the connection: the ORM's loading adds nothing to them
+        items = execute(rows, params).all()
     if 0 < len(items) < per_page or (page == 1 and not items):
         total = offset + len(items)
     else:
