@@ -67,13 +67,15 @@ def _select_employee(scope, locked):
 def _select_employee_with_entries(scope):
     """One employee and their latest entries in one statement: a row per entry (one with no entry's
     columns if they have none), each with the employee, built once per kind of caller."""
-    latest = (
-        select(*PtoEntry.__table__.columns)
+    # The latest ids alone, so PostgreSQL reads them from the (employee_id, id) index: asked for whole
+    # entries newest first, it walks the primary key backwards past every later entry of everyone.
+    latest_ids = (
+        select(PtoEntry.id)
         .where(PtoEntry.employee_id == bindparam("employee_id"))
         .order_by(PtoEntry.id.desc())
         .limit(EMBEDDED_PTO_ENTRIES + 1)
-        .subquery("latest")
     )
+    latest = select(*PtoEntry.__table__.columns).where(PtoEntry.id.in_(latest_ids)).subquery("latest")
     return (
         select(Employee, *latest.columns)
         .outerjoin(latest, true())
