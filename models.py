@@ -172,7 +172,25 @@ class LoginThrottle(db.Model):
     window_started_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class Employee(db.Model):
+class EmployeeFigures:
+    """What an employee's record shows beyond its columns, from ``archived_at``, ``hours_balance`` and
+    ``pending_hours``: for the model, and for records read only to be shown (``people.EmployeeRecord``)."""
+
+    __slots__ = ()
+
+    @property
+    def archived(self):
+        """Archived employees keep their history but no longer change."""
+        return self.archived_at is not None
+
+    @property
+    def available_hours(self):
+        """What may still be requested from the default type's balance: it less the hours of undecided
+        requests drawing on it."""
+        return self.hours_balance - self.pending_hours
+
+
+class Employee(EmployeeFigures, db.Model):
     """A person whose PTO is tracked. Archiving hides them from lists and keeps their history."""
 
     __tablename__ = "employees"
@@ -188,21 +206,9 @@ class Employee(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     # No relationship to the employee's entries: loading them all would read a history that only grows.
-    # Their latest ones, as rows, when a request embeds them (see people.embed_recent_entries), and
-    # whether older ones exist beyond those.
+    # A record read to be shown embeds the latest (people.EmployeeRecord); a new employee has none.
     recent_pto_entries = ()
     more_pto_entries = False
-
-    @property
-    def archived(self):
-        """Archived employees keep their history but no longer change."""
-        return self.archived_at is not None
-
-    @property
-    def available_hours(self):
-        """What may still be requested from the default type's balance: it less the hours of undecided
-        requests drawing on it."""
-        return self.hours_balance - self.pending_hours
 
 
 class PtoType(db.Model):

@@ -27,6 +27,8 @@ Settings (environment):
     BENCH_POOL_RATE (600): the req/s the approve and cancel pools are sized for, over the warm-up and
         the run (each entry is consumed once; a run that uses a pool up fails)
     BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/pto_bench: dropped and recreated)
+    BENCH_RATELIMIT_STORAGE_URI (redis://127.0.0.1:6379 when a Redis answers there, else memory://): where
+        the API counts its rate limits, as RATELIMIT_STORAGE_URI; a deploy sets Redis (README)
     BENCH_PROFILE_FORMAT (raw: collapsed stacks plus a summary; or flamegraph, speedscope)
 """
 
@@ -173,6 +175,7 @@ class Settings:
     workloads: list
     pool_rate: int
     database_url: str
+    ratelimit_storage: str
     profile_format: str
 
     @classmethod
@@ -194,6 +197,7 @@ class Settings:
             workloads=[WORKLOADS[key] for key in WORKLOADS if key in set(keys) | needed],
             pool_rate=int(env.get("BENCH_POOL_RATE", "600")),
             database_url=env.get("BENCH_DATABASE_URL", dataset.DEFAULT_URL),
+            ratelimit_storage=env.get("BENCH_RATELIMIT_STORAGE_URI") or local_redis() or "memory://",
             profile_format=env.get("BENCH_PROFILE_FORMAT", "raw"),
         )
 
@@ -262,6 +266,7 @@ class Bench:
             # The write workloads are one admin filing and deciding hundreds of entries a second: they
             # measure the server, not one user's budget of changes (300 a minute by default: 429).
             "RATELIMIT_WRITES": "1000000 per minute",
+            "RATELIMIT_STORAGE_URI": settings.ratelimit_storage,
             "DATABASE_URL": settings.database_url,
             "FLASK_APP": "wsgi",
         }
@@ -435,6 +440,17 @@ class Gunicorn:
             time.sleep(0.1)
 
 
+def local_redis():
+    """redis://127.0.0.1:6379 if a Redis answers there (where a deploy counts rate limits), else None."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            answered = connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return None
+    return "redis://127.0.0.1:6379" if answered else None
+
+
 def free_port():
     with socket.socket() as probe_socket:
         probe_socket.bind(("127.0.0.1", 0))
@@ -571,6 +587,7 @@ def render(settings, machine, started, results, scrypt_check_ms):
         f"{dataset.ENTRIES_PER_EMPLOYEE} PTO entries, a {dataset.BALANCE_TYPE} balance and a user account "
         f"each; writes go to {dataset.WRITERS} more employees",
         *history_dataset(settings, results),
+        f"- Rate-limit counters (RATELIMIT_STORAGE_URI): {settings.ratelimit_storage}",
         *(f"- {name}: {value}" for name, value in machine.items()),
         "",
         *floors_section(results, by),

@@ -1,6 +1,9 @@
 """Employees: who they are, who manages them, and reading one as a given caller may see them."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from operator import attrgetter
 
@@ -12,7 +15,7 @@ from database import execute, lock_employee, lock_reporting_lines, select_employ
 from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
-from models import EMBEDDED_PTO_ENTRIES, Employee, PtoEntry, db, utcnow
+from models import EMBEDDED_PTO_ENTRIES, Employee, EmployeeFigures, PtoEntry, db, utcnow
 
 
 class EmployeeArchived(Conflict):
@@ -33,40 +36,67 @@ class UnknownManager(InvalidField):
         super().__init__("manager_id", "No active employee with that id.")
 
 
-def get_employee_or_404(user, employee_id, with_entries=False, locked=False):
+def get_employee_or_404(user, employee_id, locked=False):
     """Load an employee ``user`` may see (archived ones too: their history is kept), or raise 404.
 
-    ``with_entries``: with their latest entries (``embed_recent_entries``). ``locked``: read them with
-    the employee's lock (``database.select_employees_locked``), for requests that change the employee's
-    hours, entries or record; statements after it see every change committed before it.
+    ``locked``: read them with the employee's lock (``database.select_employees_locked``), for requests
+    that change the employee's hours, entries or record; statements after it see every change committed
+    before it.
     """
     params = {"employee_id": employee_id, **viewer_params(user)}
-    if with_entries and not locked:
-        rows = db.session.execute(_select_employee_with_entries(visibility(user)), params).all()
-        if not rows:
-            raise NotFound("No employee with that id.")
-        employee = rows[0].Employee
-        _embed([row for row in rows if row.id is not None], employee)
-        return employee
     employee = db.session.scalars(_select_employee(visibility(user), locked), params).one_or_none()
     if employee is None:
         raise NotFound("No employee with that id.")
-    if with_entries:
-        embed_recent_entries([employee])
     return employee
 
 
 @cache
 def _select_employee(scope, locked):
-    """The SELECT of ``get_employee_or_404``, built once per kind of caller and use: most requests run it."""
+    """The SELECT of ``get_employee_or_404``, built once per kind of caller and use."""
     statement = select(Employee).where(Employee.id == bindparam("employee_id"), visible_to(scope))
     return select_employees_locked(statement) if locked else statement
 
 
+@dataclass(slots=True)
+class EmployeeRecord(EmployeeFigures):
+    """An employee as a read shows them, with their latest entries (rows, oldest first) and whether older
+    ones exist. Read as rows, not loaded as models: nothing here changes, and a page shows fifty."""
+
+    id: int
+    name: str
+    manager_id: int | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    hours_balance: Decimal
+    pending_hours: Decimal
+    recent_pto_entries: list = field(default_factory=list)
+    more_pto_entries: bool = False
+
+
+# The columns of an EmployeeRecord, in order, as a read selects them.
+_RECORD_COLUMNS = [
+    getattr(Employee, name).label(name) for name in list(EmployeeRecord.__dataclass_fields__)[:8]
+]
+
+
+def read_employee_or_404(user, employee_id):
+    """The ``EmployeeRecord`` of an employee ``user`` may see (archived ones too), or raise 404: one
+    statement, reading at most their latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries whatever their history."""
+    params = {"employee_id": employee_id, **viewer_params(user)}
+    rows = execute(_select_employee_with_entries(visibility(user)), params).all()
+    if not rows:
+        raise NotFound("No employee with that id.")
+    record = EmployeeRecord(*rows[0][: len(_RECORD_COLUMNS)])
+    _embed([row for row in rows if row.id is not None], record)
+    return record
+
+
 @cache
 def _select_employee_with_entries(scope):
-    """One employee and their latest entries in one statement: a row per entry (one with no entry's
-    columns if they have none), each with the employee, built once per kind of caller."""
+    """One employee and their latest entries: a row per entry (one without an entry if they have none),
+    each with the employee's columns (labelled employee__<name>) before the entry's, built once per kind
+    of caller."""
     # The latest ids alone, so PostgreSQL reads them from the (employee_id, id) index: asked for whole
     # entries newest first, it walks the primary key backwards past every later entry of everyone.
     latest_ids = (
@@ -76,38 +106,39 @@ def _select_employee_with_entries(scope):
         .limit(EMBEDDED_PTO_ENTRIES + 1)
     )
     latest = select(*PtoEntry.__table__.columns).where(PtoEntry.id.in_(latest_ids)).subquery("latest")
+    employee = [column.element.label(f"employee__{column.name}") for column in _RECORD_COLUMNS]
     return (
-        select(Employee, *latest.columns)
+        select(*employee, *latest.columns)
+        .select_from(Employee)
         .outerjoin(latest, true())
         .where(Employee.id == bindparam("employee_id"), visible_to(scope))
     )
 
 
-def embed_recent_entries(employees):
-    """Give each employee their latest ``EMBEDDED_PTO_ENTRIES`` entries as rows, oldest first
-    (``recent_pto_entries``), and set ``more_pto_entries`` when older ones exist (``GET /pto?employee_id=``
-    pages through them all).
+def records_with_recent_entries(rows):
+    """``EmployeeRecord``s of ``rows`` (a page of ``select_employees``), each with their latest entries.
 
-    One query for the lot, reading at most that many entries per employee whatever their history, so
-    an employee's record costs the same to read after ten entries or ten thousand. Rows, not model
-    objects: they are only shown, and a page of employees embeds hundreds.
+    One query for the lot, reading at most ``EMBEDDED_PTO_ENTRIES`` + 1 entries per employee whatever
+    their history, so a record costs the same to read after ten entries or ten thousand.
     """
-    if not employees:
-        return
-    params = {f"employee_{index}": employee.id for index, employee in enumerate(employees)}
+    records = [EmployeeRecord(*row) for row in rows]
+    if not records:
+        return records
+    params = {f"employee_{index}": record.id for index, record in enumerate(records)}
     latest = defaultdict(list)
-    for entry in execute(_select_recent_entries(len(employees)), params):
+    for entry in execute(_select_recent_entries(len(records)), params):
         latest[entry.employee_id].append(entry)
-    for employee in employees:
-        _embed(latest[employee.id], employee)
+    for record in records:
+        _embed(latest[record.id], record)
+    return records
 
 
-def _embed(entries, employee):
-    """Give ``employee`` the latest of ``entries`` (up to ``EMBEDDED_PTO_ENTRIES`` + 1 of theirs) as
-    ``recent_pto_entries``, oldest first, and ``more_pto_entries``."""
+def _embed(entries, record):
+    """Give ``record`` the latest of ``entries`` (up to ``EMBEDDED_PTO_ENTRIES`` + 1 of theirs), oldest
+    first, and whether older ones exist."""
     entries = sorted(entries, key=attrgetter("id"))
-    employee.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
-    employee.recent_pto_entries = entries[-EMBEDDED_PTO_ENTRIES:]
+    record.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
+    record.recent_pto_entries = entries[-EMBEDDED_PTO_ENTRIES:]
 
 
 @cache
@@ -135,10 +166,11 @@ _WITHOUT_ACTIVE_MANAGER = or_(
 
 
 def select_employees(user, archived, without_active_manager=False):
-    """The statement listing the employees ``user`` may see, archived or not; ``without_active_manager``:
-    only those nobody manages (``_WITHOUT_ACTIVE_MANAGER``). Their entries: ``embed_recent_entries``."""
+    """The statement listing, as rows, the employees ``user`` may see, archived or not;
+    ``without_active_manager``: only those nobody manages (``_WITHOUT_ACTIVE_MANAGER``). Their records with
+    their entries: ``records_with_recent_entries``."""
     archived_clause = Employee.archived_at.is_not(None) if archived else Employee.archived_at.is_(None)
-    statement = select(Employee).where(archived_clause, visible_employees(user))
+    statement = select(*_RECORD_COLUMNS).where(archived_clause, visible_employees(user))
     if without_active_manager:
         statement = statement.where(_WITHOUT_ACTIVE_MANAGER)
     return statement.order_by(Employee.id)

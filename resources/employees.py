@@ -33,9 +33,8 @@ blp = Blueprint("employees", __name__, url_prefix="/employees", description="Emp
 def list_employees(args):
     """List the employees the caller may see, with their PTO entries (archived ones with ?archived=true)."""
     statement = people.select_employees(current_user, args["archived"], args["without_active_manager"])
-    employees, headers = paginate(statement, args)
-    people.embed_recent_entries(employees)
-    return employees, headers
+    rows, headers = paginate(statement, args)
+    return people.records_with_recent_entries(rows), headers
 
 
 @blp.post("")
@@ -77,7 +76,7 @@ def create_employee(data):
 @blp.response(200, EmployeeOut)
 def get_employee(employee_id):
     """Show one employee with their PTO entries."""
-    return people.get_employee_or_404(current_user, employee_id, with_entries=True)
+    return people.read_employee_or_404(current_user, employee_id)
 
 
 @blp.put("/<id:employee_id>")
@@ -91,7 +90,7 @@ def set_employee_balance(data, employee_id):
     """Set the default type's balance (admins; the tutorial's PUT); the ledger records the difference."""
     people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
     db.session.commit()
-    return people.get_employee_or_404(current_user, employee_id, with_entries=True)
+    return people.read_employee_or_404(current_user, employee_id)
 
 
 @blp.patch("/<id:employee_id>")
@@ -105,7 +104,7 @@ def update_employee(data, employee_id):
     """Change an employee's name, manager and/or balance (admins)."""
     people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
     db.session.commit()
-    return people.get_employee_or_404(current_user, employee_id, with_entries=True)
+    return people.read_employee_or_404(current_user, employee_id)
 
 
 @blp.delete("/<id:employee_id>")

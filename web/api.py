@@ -200,6 +200,11 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def arguments(self, schema, *args, **kwargs):
+        """Parse a request's arguments with ``schema``: a class is instantiated once, here (webargs would
+        build an instance on every request)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def errors(self, *causes):
         """Document the error statuses a view can answer, with the JSON error body.
 
