@@ -147,14 +147,18 @@ def lock_employee(employee_id):
 _READ_AFTER_THE_LOCK = (Employee.hours_balance, Employee.pending_hours)
 
 
-def select_employees_locked(statement, loaded_by=None):
+def select_employees_locked(statement, loaded_by=None, rows=False):
     """``statement``, a SELECT of employees (or one that loads them with the loader option ``loaded_by``,
     e.g. ``contains_eager(PtoEntry.employee)``), reading each employee's row with its lock (see
     ``lock_employee``): the rows' own columns as the lock's holder sees them, replacing what the session
-    held. Other tables' rows it reads are not locked."""
+    held. ``rows``: a SELECT of columns instead, which reads only what it names (never the balances).
+    Other tables' rows it reads are not locked."""
+    locked = statement.with_for_update(of=Employee)
+    if rows:
+        return locked
     unread = [defer(column) for column in _READ_AFTER_THE_LOCK]
     options = unread if loaded_by is None else [loaded_by.options(*unread)]
-    return statement.with_for_update(of=Employee).options(*options).execution_options(populate_existing=True)
+    return locked.options(*options).execution_options(populate_existing=True)
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that lock_reporting_lines takes.

@@ -211,7 +211,24 @@ class Employee(EmployeeFigures, db.Model):
     more_pto_entries = False
 
 
-class PtoType(db.Model):
+class TypeTreatment:
+    """How a time-off type treats new entries, from its ``key``, ``balance``, ``draws_on`` and
+    ``archived_at``: for the model, and for the type a filing reads as a row."""
+
+    __slots__ = ()
+
+    @property
+    def archived(self):
+        """Archived types take no new entries; their history stays."""
+        return self.archived_at is not None
+
+    @property
+    def balance_type(self):
+        """The key of the type whose balance entries of this type move, or None if they move none."""
+        return {"own": self.key, "shared": self.draws_on}.get(self.balance)
+
+
+class PtoType(TypeTreatment, db.Model):
     """A kind of time off (vacation, sick, unpaid...): how it treats balances, and how it is requested.
 
     Its ``key`` is the stable name requests use, so entries, balances and ledger lines refer to it.
@@ -250,16 +267,6 @@ class PtoType(db.Model):
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    @property
-    def archived(self):
-        """Archived types take no new entries; their history stays."""
-        return self.archived_at is not None
-
-    @property
-    def balance_type(self):
-        """The key of the type whose balance entries of this type move, or None if they move none."""
-        return {"own": self.key, "shared": self.draws_on}.get(self.balance)
 
 
 class Balance(db.Model):

@@ -1,6 +1,8 @@
 """The life of a PTO entry: filed, approved or denied, cancelled with an exact refund."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 
 from flask import current_app
@@ -21,7 +23,7 @@ from domain.permissions import (
     visible_to,
 )
 from errors import InvalidField
-from models import Employee, PtoEntry, PtoType, db, utcnow
+from models import Employee, EmployeeFigures, PtoEntry, PtoType, TypeTreatment, db, utcnow
 
 LIVE = ("pending", "approved")  # entries that hold days and hours
 ENTRY_FILTERS = ("employee_id", "status", "type")
@@ -146,17 +148,46 @@ _INSERT_UNLESS_TOO_MANY_OPEN = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Filer(EmployeeFigures):
+    """The employee a filing is for, as its checks need them."""
+
+    id: int
+    manager_id: int | None
+    archived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _FiledType(TypeTreatment):
+    """The type an entry is filed under, as a filing needs it."""
+
+    key: str
+    balance: str
+    draws_on: str | None
+    requires_approval: bool
+    overdraft_hours: Decimal | None
+    archived_at: datetime | None
+
+
 def _employee_and_type_for_filing(user, employee_id, type_key):
     """The employee ``user`` files for, read with their lock, and the type filed under (``type_key``'s, or
-    the default), held shared (``pto_types.held_for_filing``): one statement. 404 for an employee the user
-    may not see; 422 for an unknown type and 409 for an archived one, as ``pto_types.type_for_new_entry``."""
+    the default), held shared (``pto_types.held_for_filing``): one statement, read as a row. 404 for an
+    employee the user may not see; 422 for an unknown type and 409 for an archived one, as
+    ``pto_types.type_for_new_entry``."""
     statement = _select_for_filing(visibility(user), type_key is None)
     params = {"employee_id": employee_id, "key": type_key, **viewer_params(user)}
-    row = db.session.execute(statement, params).first()
+    row = execute(statement, params).first()
     if row is None:
         pto_types.type_for_new_entry(type_key)  # the type's 422 or 409 comes before the employee's 404
         raise NotFound("No employee with that id.")
-    return row.Employee, pto_types.require_active_type(row.PtoType)
+    filer = _Filer(*row[: len(_FILER_COLUMNS)])
+    return filer, pto_types.require_active_type(_FiledType(*row[len(_FILER_COLUMNS) :]))
+
+
+_FILER_COLUMNS = [Employee.__table__.c[name] for name in _Filer.__dataclass_fields__]
+_FILED_TYPE_COLUMNS = [
+    PtoType.__table__.c[name].label(f"type__{name}") for name in _FiledType.__dataclass_fields__
+]
 
 
 @cache
@@ -164,11 +195,12 @@ def _select_for_filing(scope, default_type):
     """The SELECT of ``_employee_and_type_for_filing``, built once per kind of caller and of type."""
     named = PtoType.is_default if default_type else PtoType.key == bindparam("key")
     statement = (
-        select(Employee, PtoType)
+        select(*_FILER_COLUMNS, *_FILED_TYPE_COLUMNS)
+        .select_from(Employee)
         .join(PtoType, true())
         .where(Employee.id == bindparam("employee_id"), visible_to(scope), named)
     )
-    return pto_types.held_for_filing(select_employees_locked(statement))
+    return pto_types.held_for_filing(select_employees_locked(statement, rows=True))
 
 
 def approve_pto(user, entry_id, note=None):
