@@ -15,7 +15,16 @@ from database import execute, lock_employee, lock_reporting_lines, select_employ
 from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
-from models import EMBEDDED_PTO_ENTRIES, Employee, EmployeeFigures, PtoEntry, db, utcnow
+from models import (
+    EMBEDDED_PTO_ENTRIES,
+    PTO_ENTRY_COLUMNS,
+    Employee,
+    EmployeeFigures,
+    PtoEntry,
+    PtoEntryRecord,
+    db,
+    utcnow,
+)
 
 
 class EmployeeArchived(Conflict):
@@ -88,7 +97,7 @@ def read_employee_or_404(user, employee_id):
     if not rows:
         raise NotFound("No employee with that id.")
     record = EmployeeRecord(*rows[0][: len(_RECORD_COLUMNS)])
-    _embed([row for row in rows if row.id is not None], record)
+    _embed([PtoEntryRecord._make(row[len(_RECORD_COLUMNS) :]) for row in rows if row.id is not None], record)
     return record
 
 
@@ -105,7 +114,7 @@ def _select_employee_with_entries(scope):
         .order_by(PtoEntry.id.desc())
         .limit(EMBEDDED_PTO_ENTRIES + 1)
     )
-    latest = select(*PtoEntry.__table__.columns).where(PtoEntry.id.in_(latest_ids)).subquery("latest")
+    latest = select(*PTO_ENTRY_COLUMNS).where(PtoEntry.id.in_(latest_ids)).subquery("latest")
     employee = [column.element.label(f"employee__{column.name}") for column in _RECORD_COLUMNS]
     return (
         select(*employee, *latest.columns)
@@ -126,7 +135,7 @@ def records_with_recent_entries(rows):
         return records
     params = {f"employee_{index}": record.id for index, record in enumerate(records)}
     latest = defaultdict(list)
-    for entry in execute(_select_recent_entries(len(records)), params):
+    for entry in map(PtoEntryRecord._make, execute(_select_recent_entries(len(records)), params)):
         latest[entry.employee_id].append(entry)
     for record in records:
         _embed(latest[record.id], record)
@@ -154,7 +163,7 @@ def _select_recent_entries(count):
         for index in range(count)
     ]
     ids = union_all(*(select(latest.c.id) for latest in latest_ids))
-    return select(*PtoEntry.__table__.columns).where(PtoEntry.id.in_(ids)).order_by(PtoEntry.id)
+    return select(*PTO_ENTRY_COLUMNS).where(PtoEntry.id.in_(ids)).order_by(PtoEntry.id)
 
 
 _MANAGER = aliased(Employee)

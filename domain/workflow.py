@@ -23,7 +23,16 @@ from domain.permissions import (
     visible_to,
 )
 from errors import InvalidField
-from models import Employee, EmployeeFigures, PtoEntry, PtoType, TypeTreatment, db, utcnow
+from models import (
+    PTO_ENTRY_COLUMNS,
+    Employee,
+    EmployeeFigures,
+    PtoEntry,
+    PtoType,
+    TypeTreatment,
+    db,
+    utcnow,
+)
 
 LIVE = ("pending", "approved")  # entries that hold days and hours
 ENTRY_FILTERS = ("employee_id", "status", "type")
@@ -282,9 +291,9 @@ def _select_entry(scope, locked):
 
 
 def select_entries(user, filters):
-    """The statement listing, as rows, the entries ``user`` may see, narrowed by ``filters`` (employee_id,
-    status and type, and a ``from_``/``to`` window that keeps entries whose days overlap it); and its
-    bind parameters."""
+    """The statement listing the entries ``user`` may see, as rows of ``PtoEntryRecord``'s columns,
+    narrowed by ``filters`` (employee_id, status and type, and a ``from_``/``to`` window that keeps
+    entries whose days overlap it); and its bind parameters."""
     filtered_by = tuple(field for field in ENTRY_FILTERS if field in filters)
     params = {**viewer_params(user), **{field: filters[field] for field in filtered_by}}
     # Undated entries have no days, so a window leaves them out.
@@ -297,9 +306,7 @@ def select_entries(user, filters):
 @cache
 def _select_entries(scope, filtered_by, window):
     """The SELECT of ``select_entries``, built once per kind of caller and set of filters."""
-    statement = (
-        select(*PtoEntry.__table__.columns).join(Employee).where(visible_to(scope)).order_by(PtoEntry.id)
-    )
+    statement = select(*PTO_ENTRY_COLUMNS).join(Employee).where(visible_to(scope)).order_by(PtoEntry.id)
     for field in filtered_by:
         statement = statement.where(getattr(PtoEntry, field) == bindparam(field))
     if window:

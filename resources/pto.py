@@ -8,7 +8,7 @@ from domain import pto_types, workflow
 from domain.ledger import InsufficientBalance
 from domain.people import EmployeeArchived
 from domain.permissions import NotYourDecision, NotYourEntry
-from models import db
+from models import PtoEntryRecord, db
 from schemas.pto import NoteIn, PtoIn, PtoOut, PtoQuery
 from web import rate_limits
 from web.api import Blueprint
@@ -24,7 +24,7 @@ blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and
 def list_pto(args):
     """List the entries the caller may see, filtered by employee_id, status, type and a from/to window."""
     statement, params = workflow.select_entries(current_user, args)
-    return paginate(statement, args, params)
+    return paginate(statement, args, params, record=PtoEntryRecord._make)
 
 
 @blp.post("")

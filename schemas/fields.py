@@ -198,10 +198,11 @@ class OutSchema(Schema):
         return self._dump_one(obj)
 
     def _dump_one(self, obj):
-        # marshmallow reads anything indexable (dicts) by key first: leave those to it. A result row is
-        # indexable too, but by position: by name, marshmallow reads it by attribute, as the plan does.
+        # marshmallow reads anything indexable (dicts) by key first: leave those to it. Result rows and
+        # named tuples are indexable too, but by position: by name, marshmallow reads them by attribute,
+        # as the plan does.
         dump = self._compiled
-        if dump is None or obj is None or (hasattr(obj, "__getitem__") and not isinstance(obj, Row)):
+        if dump is None or obj is None or (hasattr(obj, "__getitem__") and not isinstance(obj, Row | tuple)):
             return super()._serialize(obj)
         try:
             return dump(obj)

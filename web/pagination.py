@@ -22,9 +22,10 @@ PAGE_HEADERS = {
 }
 
 
-def paginate(statement, args, params=None):
+def paginate(statement, args, params=None, record=None):
     """Run one page of ``statement`` (with bind ``params``); return its items and the X-Total-Count and
-    Link headers. The items are model objects when the statement selects one model, else rows.
+    Link headers. The items are model objects when the statement selects one model, else rows, or what
+    ``record`` makes of each row.
 
     A page with rows that is not full is the last one, so its offset and length give the total;
     only a full page, or one past the end, needs a count. (A window count on the page query instead
@@ -38,6 +39,8 @@ def paginate(statement, args, params=None):
         items = db.session.scalars(rows, params).all()
     else:  # rows, read straight on the connection: the ORM's loading adds nothing to them
         items = execute(rows, params).all()
+        if record is not None:
+            items = [record(item) for item in items]
     if 0 < len(items) < per_page or (page == 1 and not items):
         total = offset + len(items)
     else:
