@@ -130,9 +130,10 @@ def lock_employee(employee_id):
     lock's holder sees them, or None when there is no such employee.
 
     Every change to one employee's hours, entries, name or manager queues on this row lock, taken here
-    or by ``select_employees_locked``, which reads the row with it. Lock
-    order: a time-off type's row (a filing reads it FOR SHARE) first, then the employee, then rows of
-    theirs (entries, balances).
+    or by ``select_employees_locked``, which reads the row with it. Lock order: the employee, then the
+    time-off type a filing holds FOR SHARE (in the same statement), then rows of theirs (entries,
+    balances). Type changes lock only types, never an employee, so no cycle can form; but while a type
+    change holds a type's row, a filing of that type holds its employee waiting for it.
 
     Read anything else of the employee with a statement begun after this one: PostgreSQL's READ
     COMMITTED gives a statement the snapshot it started with, so only a later statement sees the

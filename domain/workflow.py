@@ -183,11 +183,16 @@ def _employee_and_type_for_filing(user, employee_id, type_key):
     the default), held shared (``pto_types.held_for_filing``): one statement, read as a row. 404 for an
     employee the user may not see; 422 for an unknown type and 409 for an archived one, as
     ``pto_types.type_for_new_entry``."""
-    statement = _select_for_filing(visibility(user), type_key is None)
     params = {"employee_id": employee_id, "key": type_key, **viewer_params(user)}
-    row = execute(statement, params).first()
+    row = execute(_select_for_filing(visibility(user), type_key is None), params).first()
     if row is None:
-        pto_types.type_for_new_entry(type_key)  # the type's 422 or 409 comes before the employee's 404
+        # The type's 422 or 409 comes before the employee's 404. Without a key, the default may have
+        # moved while the statement waited for the old one's row: file under the new one, held the same way.
+        pto_type = pto_types.type_for_new_entry(type_key)
+        if type_key is None:
+            params["key"] = pto_type.key
+            row = execute(_select_for_filing(visibility(user), False), params).first()
+    if row is None:
         raise NotFound("No employee with that id.")
     filer = _Filer(*row[: len(_FILER_COLUMNS)])
     return filer, pto_types.require_active_type(_FiledType(*row[len(_FILER_COLUMNS) :]))

@@ -132,3 +132,31 @@ def test_archiving_a_type_made_the_default_meanwhile_is_refused(client, admin, d
 
     assert answer["response"].status_code == 409, answer["response"].json
     assert client.get("/pto-types/pto", headers=admin).json["archived"] is False
+
+
+def test_a_filing_without_a_type_while_the_default_moves_files_under_the_new_default(
+    client, admin, database_url
+):
+    """POST /pto without a type while an admin makes 'pto' the default: the filing waits, then files under
+    the new default (201). Not a 404 'No employee with that id.' for an employee that exists."""
+    create_pto_type(client, admin, "pto", overdraft_hours=100)
+    employee = create_employee(client, admin, hours_balance=40)
+    statements = [
+        "UPDATE pto_types SET is_default = false WHERE is_default",
+        "UPDATE pto_types SET is_default = true WHERE key = 'pto'",
+    ]
+    if not database_url.startswith("sqlite"):
+        statements.insert(0, "LOCK TABLE pto_types IN SHARE ROW EXCLUSIVE MODE")  # as type changes do
+
+    with (
+        transaction(database_url, *statements) as commit,
+        in_a_thread(
+            lambda: client.post("/pto", json={"employee_id": employee["id"], "hours": 1}, headers=admin)
+        ) as answer,
+    ):
+        assert waits(answer)
+        commit()
+
+    response = answer["response"]
+    assert response.status_code == 201, (response.status_code, response.json)
+    assert response.json["type"] == "pto"
