@@ -1,7 +1,7 @@
 """Employees: who they are, who manages them, and reading one as a given caller may see them."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -79,14 +79,12 @@ class EmployeeRecord(EmployeeFigures):
     updated_at: datetime
     hours_balance: Decimal
     pending_hours: Decimal
-    recent_pto_entries: list = field(default_factory=list)
-    more_pto_entries: bool = False
+    recent_pto_entries: list = field(default_factory=list, init=False)
+    more_pto_entries: bool = field(default=False, init=False)
 
 
-# The columns of an EmployeeRecord, in order, as a read selects them.
-_RECORD_COLUMNS = [
-    getattr(Employee, name).label(name) for name in list(EmployeeRecord.__dataclass_fields__)[:8]
-]
+# The columns an EmployeeRecord is made of, in order, as a read selects them.
+_RECORD_COLUMNS = [getattr(Employee, f.name).label(f.name) for f in fields(EmployeeRecord) if f.init]
 
 
 def read_employee_or_404(user, employee_id):

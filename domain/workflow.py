@@ -143,7 +143,7 @@ def _count_open_entries(employee):
 
 
 _COUNT_OPEN_ENTRIES = _count_open_entries(bindparam("employee"))
-_FILED_COLUMNS = [column.key for column in PtoEntry.__table__.columns if column.key != "id"]
+_FILED_COLUMNS = [column.key for column in PTO_ENTRY_COLUMNS if column.key != "id"]
 # INSERT INTO pto_entries (...) SELECT :new_employee_id, ... WHERE (the count of their open entries) < :limit
 _INSERT_UNLESS_TOO_MANY_OPEN = (
     insert(PtoEntry.__table__)

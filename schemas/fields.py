@@ -1,5 +1,6 @@
 """Field types and shapes every resource's schemas share: exact hours, storable text, ids, pages."""
 
+import keyword
 import re
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -73,8 +74,7 @@ class HoursField(fields.Field):
         return exact
 
     def _serialize(self, value, attr, obj, **kwargs):
-        # Every value here has at most 10 significant digits, which a float renders exactly.
-        return None if value is None else float(value)
+        return _hours(value, obj)
 
 
 class Text(fields.String):
@@ -206,9 +206,8 @@ class OutSchema(Schema):
             return super()._serialize(obj)
         try:
             return dump(obj)
-        except (
-            AttributeError
-        ):  # a field's attribute is missing: marshmallow applies a default or leaves it out
+        except AttributeError:
+            # A field's attribute is missing: marshmallow applies a default, or leaves the key out.
             return super()._serialize(obj)
 
     @cached_property
@@ -221,7 +220,8 @@ class OutSchema(Schema):
             return None
         namespace, items = {}, []
         for index, (key, attribute, format_value) in enumerate(plan):
-            read = f"obj.{attribute}" if attribute.isidentifier() else f"getattr(obj, {attribute!r})"
+            plain = attribute.isidentifier() and not keyword.iskeyword(attribute)
+            read = f"obj.{attribute}" if plain else f"getattr(obj, {attribute!r})"
             template = _INLINE.get(format_value)
             if template is None:
                 namespace[f"format_{index}"] = format_value
