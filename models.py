@@ -24,7 +24,15 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, registry, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    aliased,
+    column_property,
+    mapped_column,
+    registry,
+    relationship,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -337,14 +345,17 @@ class PtoEntry(db.Model):
         return and_(cls.start_date <= end, cls.end_date >= start)
 
 
+def _default_type_key():
+    """SQL: the default type's key, one uncorrelated subquery run once per statement."""
+    return select(PtoType.key).where(PtoType.is_default).scalar_subquery()
+
+
 def _default_balance(column):
     """SQL: ``column`` of the employee's balance in the default type (the tutorial's balance), else 0."""
-    # The default's key is one uncorrelated subquery, run once per statement; each employee's balance is
-    # then a primary-key lookup.
-    default_key = select(PtoType.key).where(PtoType.is_default).scalar_subquery()
+    # Each employee's balance is then a primary-key lookup.
     held = (
         select(column)
-        .where(Balance.employee_id == Employee.id, Balance.type == default_key)
+        .where(Balance.employee_id == Employee.id, Balance.type == _default_type_key())
         .correlate_except(Balance)
         .scalar_subquery()
     )
@@ -355,6 +366,18 @@ def _default_balance(column):
 Employee.hours_balance = column_property(_default_balance(Balance.hours_balance))
 # Hours asked for and not yet decided from that balance: they count against what may still be requested.
 Employee.pending_hours = column_property(_default_balance(Balance.pending_hours))
+
+# The same figures for statements that read employees as rows to show them: the default type's balance
+# row joined once (``DEFAULT_BALANCE_JOIN``), not looked up once per column and row as the model's
+# column properties do. PostgreSQL plans and runs the join in a fraction of their time.
+DefaultBalance = aliased(Balance, name="default_balance")
+DEFAULT_BALANCE_JOIN = and_(
+    DefaultBalance.employee_id == Employee.id, DefaultBalance.type == _default_type_key()
+)
+SHOWN_BALANCE_COLUMNS = {
+    name: type_coerce(func.coalesce(getattr(DefaultBalance, name), 0), Hours).label(name)
+    for name in ("hours_balance", "pending_hours")
+}
 
 
 # Whether the account's employee record is archived (see ``User.acting_role``); loaded with the user,

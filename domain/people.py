@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache
 from operator import attrgetter
 
-from sqlalchemy import bindparam, exists, or_, select, true, union_all
+from sqlalchemy import ARRAY, Integer, and_, bindparam, exists, func, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
@@ -16,8 +16,11 @@ from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_employees, visible_to
 from errors import InvalidField
 from models import (
+    DEFAULT_BALANCE_JOIN,
     EMBEDDED_PTO_ENTRIES,
     PTO_ENTRY_COLUMNS,
+    SHOWN_BALANCE_COLUMNS,
+    DefaultBalance,
     Employee,
     EmployeeFigures,
     PtoEntry,
@@ -83,8 +86,18 @@ class EmployeeRecord(EmployeeFigures):
     more_pto_entries: bool = field(default=False, init=False)
 
 
-# The columns an EmployeeRecord is made of, in order, as a read selects them.
-_RECORD_COLUMNS = [getattr(Employee, f.name).label(f.name) for f in fields(EmployeeRecord) if f.init]
+# The columns an EmployeeRecord is made of, in order, as a read selects them: its balance figures from the
+# default balance joined once (``models.DEFAULT_BALANCE_JOIN``), so every such read joins it.
+_RECORD_COLUMNS = [
+    SHOWN_BALANCE_COLUMNS.get(f.name, getattr(Employee, f.name).label(f.name))
+    for f in fields(EmployeeRecord)
+    if f.init
+]
+
+
+def _employee_records(*columns):
+    """A SELECT of ``columns`` from employees joined to their default balance."""
+    return select(*columns).select_from(Employee).outerjoin(DefaultBalance, DEFAULT_BALANCE_JOIN)
 
 
 def read_employee_or_404(user, employee_id):
@@ -104,20 +117,22 @@ def _select_employee_with_entries(scope):
     """One employee and their latest entries: a row per entry (one without an entry if they have none),
     each with the employee's columns (labelled employee__<name>) before the entry's, built once per kind
     of caller."""
-    # The latest ids alone, so PostgreSQL reads them from the (employee_id, id) index: asked for whole
-    # entries newest first, it walks the primary key backwards past every later entry of everyone.
-    latest_ids = (
-        select(PtoEntry.id)
-        .where(PtoEntry.employee_id == bindparam("employee_id"))
-        .order_by(PtoEntry.id.desc())
-        .limit(EMBEDDED_PTO_ENTRIES + 1)
+    # The id of the oldest entry to read bounds a range of the (employee_id, id) index: both databases
+    # read only those entries, and plan the statement as quickly as a primary-key lookup.
+    newer = aliased(PtoEntry)
+    oldest_read = (
+        select(newer.id)
+        .where(newer.employee_id == bindparam("employee_id"))
+        .order_by(newer.id.desc())
+        .offset(EMBEDDED_PTO_ENTRIES)
+        .limit(1)
+        .scalar_subquery()
     )
-    latest = select(*PTO_ENTRY_COLUMNS).where(PtoEntry.id.in_(latest_ids)).subquery("latest")
     employee = [column.element.label(f"employee__{column.name}") for column in _RECORD_COLUMNS]
+    latest = and_(PtoEntry.employee_id == Employee.id, PtoEntry.id >= func.coalesce(oldest_read, 0))
     return (
-        select(*employee, *latest.columns)
-        .select_from(Employee)
-        .outerjoin(latest, true())
+        _employee_records(*employee, *PTO_ENTRY_COLUMNS)
+        .outerjoin(PtoEntry, latest)
         .where(Employee.id == bindparam("employee_id"), visible_to(scope))
     )
 
@@ -131,13 +146,49 @@ def records_with_recent_entries(rows):
     records = [EmployeeRecord(*row) for row in rows]
     if not records:
         return records
-    params = {f"employee_{index}": record.id for index, record in enumerate(records)}
+    employee_ids = [record.id for record in records]
     latest = defaultdict(list)
-    for entry in map(PtoEntryRecord._make, execute(_select_recent_entries(len(records)), params)):
+    for entry in map(PtoEntryRecord._make, execute(*_recent_entries_of(employee_ids))):
         latest[entry.employee_id].append(entry)
     for record in records:
         _embed(latest[record.id], record)
     return records
+
+
+def _recent_entries_of(employee_ids):
+    """The statement and parameters reading the latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of each of
+    ``employee_ids``, each employee's newest first on the (employee_id, id) index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _SELECT_RECENT_ENTRIES_LATERAL, {"employee_ids": employee_ids}
+    params = {f"employee_{index}": employee_id for index, employee_id in enumerate(employee_ids)}
+    return _select_recent_entries(len(employee_ids)), params
+
+
+def _latest_entries(employee_id):
+    """SQL: the latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of ``employee_id``, newest first."""
+    return (
+        select(*PTO_ENTRY_COLUMNS)
+        .where(PtoEntry.employee_id == employee_id)
+        .order_by(PtoEntry.id.desc())
+        .limit(EMBEDDED_PTO_ENTRIES + 1)
+    )
+
+
+# PostgreSQL: one LATERAL subquery over the array of ids, planned once whatever the page's size (a
+# UNION of fifty subqueries takes it longer to plan than to run).
+_PAGE_IDS = (
+    func.unnest(bindparam("employee_ids", type_=ARRAY(Integer))).table_valued("id").render_derived("page")
+)
+_LATEST_OF_PAGE = _latest_entries(_PAGE_IDS.c.id).lateral("latest")
+_SELECT_RECENT_ENTRIES_LATERAL = select(_LATEST_OF_PAGE).select_from(_PAGE_IDS).join(_LATEST_OF_PAGE, true())
+
+
+@cache
+def _select_recent_entries(count):
+    """SQLite, which has no LATERAL: a UNION of each of ``count`` employees' (bound as ``employee_0``…)
+    latest entries."""
+    latest = [_latest_entries(bindparam(f"employee_{index}")).subquery() for index in range(count)]
+    return union_all(*(select(entries) for entries in latest))
 
 
 def _embed(entries, record):
@@ -177,7 +228,7 @@ def select_employees(user, archived, without_active_manager=False):
     ``without_active_manager``: only those nobody manages (``_WITHOUT_ACTIVE_MANAGER``). Their records with
     their entries: ``records_with_recent_entries``."""
     archived_clause = Employee.archived_at.is_not(None) if archived else Employee.archived_at.is_(None)
-    statement = select(*_RECORD_COLUMNS).where(archived_clause, visible_employees(user))
+    statement = _employee_records(*_RECORD_COLUMNS).where(archived_clause, visible_employees(user))
     if without_active_manager:
         statement = statement.where(_WITHOUT_ACTIVE_MANAGER)
     return statement.order_by(Employee.id)
