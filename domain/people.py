@@ -13,7 +13,7 @@ from werkzeug.exceptions import Conflict, NotFound
 
 from database import execute, lock_employee, lock_reporting_lines, select_employees_locked
 from domain import accounts, ledger, pto_types
-from domain.permissions import viewer_params, visibility, visible_employees, visible_to
+from domain.permissions import viewer_params, visibility, visible_to
 from errors import InvalidField
 from models import (
     DEFAULT_BALANCE_JOIN,
@@ -225,10 +225,16 @@ _WITHOUT_ACTIVE_MANAGER = or_(
 
 def select_employees(user, archived, without_active_manager=False):
     """The statement listing, as rows, the employees ``user`` may see, archived or not;
-    ``without_active_manager``: only those nobody manages (``_WITHOUT_ACTIVE_MANAGER``). Their records with
-    their entries: ``records_with_recent_entries``."""
+    ``without_active_manager``: only those nobody manages (``_WITHOUT_ACTIVE_MANAGER``); and its bind
+    parameters. Their records with their entries: ``records_with_recent_entries``."""
+    return _select_employees(visibility(user), archived, without_active_manager), viewer_params(user)
+
+
+@cache
+def _select_employees(scope, archived, without_active_manager):
+    """The SELECT of ``select_employees``, built once per kind of caller and filter."""
     archived_clause = Employee.archived_at.is_not(None) if archived else Employee.archived_at.is_(None)
-    statement = _employee_records(*_RECORD_COLUMNS).where(archived_clause, visible_employees(user))
+    statement = _employee_records(*_RECORD_COLUMNS).where(archived_clause, visible_to(scope))
     if without_active_manager:
         statement = statement.where(_WITHOUT_ACTIVE_MANAGER)
     return statement.order_by(Employee.id)

@@ -32,8 +32,10 @@ blp = Blueprint("employees", __name__, url_prefix="/employees", description="Emp
 @blp.response(200, EmployeeOut(many=True), headers=PAGE_HEADERS)
 def list_employees(args):
     """List the employees the caller may see, with their PTO entries (archived ones with ?archived=true)."""
-    statement = people.select_employees(current_user, args["archived"], args["without_active_manager"])
-    rows, headers = paginate(statement, args)
+    statement, params = people.select_employees(
+        current_user, args["archived"], args["without_active_manager"]
+    )
+    rows, headers = paginate(statement, args, params)
     return people.records_with_recent_entries(rows), headers
 
 

@@ -1,9 +1,10 @@
 """Paginated lists: one page of a statement, and the X-Total-Count and Link headers that describe the rest."""
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import request
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from database import execute
 from models import db
@@ -34,8 +35,9 @@ def paginate(statement, args, params=None, record=None):
     """
     page, per_page = args["page"], args["per_page"]
     offset = (page - 1) * per_page
-    rows = statement.limit(per_page).offset(offset)
-    if _selects_one_model(statement):
+    rows, counting, selects_one_model = _paging(statement)
+    params = {**(params or {}), "page_limit": per_page, "page_offset": offset}
+    if selects_one_model:
         items = db.session.scalars(rows, params).all()
     else:  # rows, read straight on the connection: the ORM's loading adds nothing to them
         items = execute(rows, params).all()
@@ -44,12 +46,21 @@ def paginate(statement, args, params=None, record=None):
     if 0 < len(items) < per_page or (page == 1 and not items):
         total = offset + len(items)
     else:
-        counting = select(func.count()).select_from(statement.order_by(None).subquery())
         counted = db.session.scalar(counting, params)
         # Reads run in autocommit on PostgreSQL: rows deleted between the two statements must not
         # leave a total smaller than the full page just read.
         total = max(counted, offset + len(items)) if items else counted
     return items, {"X-Total-Count": str(total), "Link": _link_header(page, per_page, total)}
+
+
+@lru_cache(maxsize=256)
+def _paging(statement):
+    """The page and count statements of ``statement``, and whether it selects one model. Built once per
+    statement: SQLAlchemy derives a new statement's cache key anew on each execution, which costs more
+    than a short page's rows (the hot lists' statements are themselves built once)."""
+    rows = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    return rows, counting, _selects_one_model(statement)
 
 
 def _selects_one_model(statement):
