@@ -1,8 +1,10 @@
 """`make bench`: the API under gunicorn on PostgreSQL, driven by wrk, measured beside its floors.
 
 For each dataset size (BENCH_SIZES employees, ten PTO entries each) the database is reseeded; the
-API (wsgi:app) and then bench/reference_app.py (the floors) are served by gunicorn with gunicorn.conf.py
-and two sync workers on 127.0.0.1, and wrk drives each workload for BENCH_SECONDS after a warm-up. At
+API (wsgi:app) and bench/reference_app.py (the floors) are served side by side by gunicorn with
+gunicorn.conf.py and two sync workers each on 127.0.0.1, and wrk drives each workload for BENCH_SECONDS
+after a warm-up, in BENCH_ROUNDS turns taken with every other workload's: a busy minute on a shared
+machine then falls on the API and its floors alike, instead of on whichever ran during it. At
 the first size the history workloads run too, against employees with 200 and with 10,000 prior entries
 (bench/dataset.py). The figures and every ratio (to the floors, 10,000 entries over 200, the largest
 size over the smallest) go to stdout and bench/RESULTS.md, above the notes kept at its end; logs and
@@ -24,6 +26,7 @@ Workloads (BENCH_WORKLOADS picks some; the floors they are compared with are add
 Settings (environment):
     BENCH_SECONDS (10)  BENCH_WARMUP_SECONDS (2)  BENCH_SIZES (200,20000)  BENCH_CONNECTIONS (4)
     BENCH_THREADS (1)  BENCH_WORKLOADS (all, e.g. employee,post_pto)
+    BENCH_ROUNDS (5): the turns each workload's BENCH_SECONDS are split into
     BENCH_POOL_RATE (600): the req/s the approve and cancel pools are sized for, over the warm-up and
         the run (each entry is consumed once; a run that uses a pool up fails)
     BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/pto_bench: dropped and recreated)
@@ -172,6 +175,7 @@ class Settings:
     sizes: list
     connections: int
     threads: int
+    rounds: int
     workloads: list
     pool_rate: int
     database_url: str
@@ -194,6 +198,7 @@ class Settings:
             sizes=[int(size) for size in env.get("BENCH_SIZES", "200,20000").split(",")],
             connections=int(env.get("BENCH_CONNECTIONS", "4")),
             threads=int(env.get("BENCH_THREADS", "1")),
+            rounds=int(env.get("BENCH_ROUNDS", "5")),
             workloads=[WORKLOADS[key] for key in WORKLOADS if key in set(keys) | needed],
             pool_rate=int(env.get("BENCH_POOL_RATE", "600")),
             database_url=env.get("BENCH_DATABASE_URL", dataset.DEFAULT_URL),
@@ -310,14 +315,11 @@ def benchmark(settings):
         ids = bench.seed(size, history=any(w.history for w in chosen))
         runs = [(w, None) for w in chosen if not w.history]
         runs += [(w, history) for w in chosen if w.history for history in dataset.HISTORY_SIZES]
-        with bench.server("api", size) as api:
+        with bench.server("api", size) as api, bench.server("reference", size) as reference:
             # The reference app verifies the API's own tokens; a fresh login for each dataset.
             token = bench.login(api.base_url)
-            results += measure(bench, api, [run for run in runs if run[0].server == "api"], size, ids, token)
-        floors = [run for run in runs if run[0].server == "reference"]
-        if floors:
-            with bench.server("reference", size) as reference:
-                results += measure(bench, reference, floors, size, ids, token)
+            servers = {"api": api, "reference": reference}
+            results += measure(bench, servers, runs, size, ids, token)
     machine["Load average at end"] = load_average()
     report = render(settings, machine, started, results, scrypt_ms(bench))
     write_results(report)
@@ -329,24 +331,53 @@ def benchmark(settings):
     return 1 if failed else 0
 
 
-def measure(bench, server, runs, size, ids, token):
-    """Warm up, then measure each (workload, history size or None) against ``server``."""
-    results = []
+def measure(bench, servers, runs, size, ids, token):
+    """Warm up each (workload, history size or None) on its server, then measure them in turns: each
+    workload's BENCH_SECONDS are BENCH_ROUNDS runs, one per round, every round taking every workload."""
+    settings = bench.settings
+    prepared = []
     for workload, history in runs:
+        base_url = servers[workload.server].base_url
         body = bench.body(workload)
         workload_ids = ids_of(workload, ids, history)
-        probe(server.base_url, workload, workload_ids, token, body)
-        if bench.settings.warmup:
-            wrk(server.base_url, workload, workload_ids, token, body, bench.settings, bench.settings.warmup)
-        result = {"key": workload.key, "size": size, "history": history}
-        print(f"  {describe(result)} ...", end=" ", flush=True)
-        result |= wrk(server.base_url, workload, workload_ids, token, body, bench.settings)
-        results.append(result)
+        probe(base_url, workload, workload_ids, token, body)
+        if settings.warmup:
+            wrk(base_url, workload, workload_ids, token, body, settings, settings.warmup)
+        prepared.append((workload, history, base_url, body, workload_ids))
+    turns = {index: [] for index in range(len(prepared))}
+    seconds = max(1, round(settings.seconds / settings.rounds))
+    for round_number in range(1, settings.rounds + 1):
+        print(f"  Round {round_number} of {settings.rounds} ({seconds} s per workload)", flush=True)
+        for index, (workload, _history, base_url, body, workload_ids) in enumerate(prepared):
+            turns[index].append(wrk(base_url, workload, workload_ids, token, body, settings, seconds))
+    results = []
+    for index, (workload, history, *_rest) in enumerate(prepared):
+        result = {"key": workload.key, "size": size, "history": history} | combined(turns[index])
         print(
-            f"{result['rps']:.1f} req/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms",
+            f"  {describe(result)}: {result['rps']:.1f} req/s, p50 {result['p50_ms']:.2f} ms, "
+            f"p99 {result['p99_ms']:.2f} ms",
             flush=True,
         )
+        results.append(result)
     return results
+
+
+def combined(turns):
+    """One workload's figures over its turns: requests per second over all of them, the median turn's
+    p50, the worst turn's p99, the mean over every request, and every error counted."""
+    requests_made = sum(turn["requests"] for turn in turns)
+    errors = Counter()
+    for turn in turns:
+        errors.update(turn["errors"])
+    return {
+        "requests": requests_made,
+        "rps": requests_made / sum(turn["seconds"] for turn in turns),
+        "p50_ms": statistics.median(turn["p50_ms"] for turn in turns),
+        "p99_ms": max(turn["p99_ms"] for turn in turns),
+        "mean_ms": sum(turn["mean_ms"] * turn["requests"] for turn in turns) / max(1, requests_made),
+        "errors": dict(errors),
+        "command": turns[0]["command"],
+    }
 
 
 def ids_of(workload, ids, history):
@@ -553,6 +584,7 @@ def wrk_figures(stdout):
     return {
         "requests": figures["requests"],
         "rps": figures["requests"] / (figures["duration_us"] / 1e6),
+        "seconds": figures["duration_us"] / 1e6,
         "p50_ms": figures["p50_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000,
         "mean_ms": figures["mean_us"] / 1000,
@@ -574,13 +606,16 @@ def render(settings, machine, started, results, scrypt_check_ms):
         "",
         "The latest figures of `make bench` (issues 6 and 13), written by `bench/run.py`. The API and the",
         "reference app (`bench/reference_app.py`: the floors, hand-written SQL doing the least a correct",
-        f"request must) run in turn under gunicorn with `gunicorn.conf.py` and {WORKERS} sync workers on",
-        "127.0.0.1, over one PostgreSQL database; wrk drives each workload from a second process. Ratios",
-        "to a floor are requests per second of the API over the floor's, at the same size.",
+        f"request must) run side by side under gunicorn with `gunicorn.conf.py` and {WORKERS} sync workers",
+        "each on 127.0.0.1, over one PostgreSQL database; wrk drives each workload from a second process,",
+        "in turns taken with every other workload's (so a busy moment of a shared machine falls on the API",
+        "and its floors alike). Ratios to a floor are requests per second of the API over the floor's, at",
+        "the same size.",
         "",
         f"- Date: {started:%Y-%m-%d %H:%M} UTC",
         f"- Command: `{command_line()}`",
-        f"- Load: {settings.seconds} s per workload after {settings.warmup} s of warm-up; wrk with "
+        f"- Load: {settings.seconds} s per workload in {settings.rounds} turns after {settings.warmup} s of "
+        "warm-up; wrk with "
         f"{settings.threads} thread(s) and {settings.connections} connections; ids drawn at random per "
         "request, but approve and cancel take each entry of their pool once",
         f"- Dataset: {', '.join(f'{size:,}' for size in settings.sizes)} employees, "
