@@ -64,11 +64,6 @@ def viewer_params(user):
     return {"viewer_employee_id": user.employee_id}
 
 
-def visible_employees(user):
-    """A WHERE clause selecting the employees ``user`` may see."""
-    return visible_to(visibility(user), user.employee_id)
-
-
 def manages(user, employee):
     """Whether ``user`` is ``employee``'s manager."""
     return (

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from database import execute
 from models import db
 
+_PAGE_PARAMETERS = ("page", "per_page")
 PAGE_HEADERS = {
     "X-Total-Count": {
         "description": "Number of items on all pages",
@@ -75,9 +76,8 @@ def _link_header(page, per_page, total):
         pages["prev"] = min(page - 1, last)
     if page < last:
         pages["next"] = page + 1
-    query = request.args.to_dict(flat=False)
-    links = []
-    for rel, number in pages.items():
-        query.update(page=[str(number)], per_page=[str(per_page)])
-        links.append(f'<{request.base_url}?{urlencode(query, doseq=True)}>; rel="{rel}"')
+    # The request's other parameters (its filters) encoded once, before the page's own.
+    others = urlencode([item for item in request.args.items(multi=True) if item[0] not in _PAGE_PARAMETERS])
+    base = f"{request.base_url}?{others}&" if others else f"{request.base_url}?"
+    links = (f'<{base}page={number}&per_page={per_page}>; rel="{rel}"' for rel, number in pages.items())
     return ", ".join(links)
