@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache
 from operator import attrgetter
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, exists, func, or_, select, true, union_all
+from sqlalchemy import ARRAY, Integer, bindparam, exists, func, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
@@ -104,7 +104,7 @@ def read_employee_or_404(user, employee_id):
     """The ``EmployeeRecord`` of an employee ``user`` may see (archived ones too), or raise 404: one
     statement, reading at most their latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries whatever their history."""
     params = {"employee_id": employee_id, **viewer_params(user)}
-    rows = execute(_select_employee_with_entries(visibility(user)), params).all()
+    rows = execute(_select_employee_with_entries(visibility(user), _dialect()), params).all()
     if not rows:
         raise NotFound("No employee with that id.")
     record = EmployeeRecord(*rows[0][: len(_RECORD_COLUMNS)])
@@ -113,26 +113,23 @@ def read_employee_or_404(user, employee_id):
 
 
 @cache
-def _select_employee_with_entries(scope):
+def _select_employee_with_entries(scope, dialect):
     """One employee and their latest entries: a row per entry (one without an entry if they have none),
     each with the employee's columns (labelled employee__<name>) before the entry's, built once per kind
-    of caller."""
-    # The id of the oldest entry to read bounds a range of the (employee_id, id) index: both databases
-    # read only those entries, and plan the statement as quickly as a primary-key lookup.
-    newer = aliased(PtoEntry)
-    oldest_read = (
-        select(newer.id)
-        .where(newer.employee_id == bindparam("employee_id"))
-        .order_by(newer.id.desc())
-        .offset(EMBEDDED_PTO_ENTRIES)
-        .limit(1)
-        .scalar_subquery()
-    )
+    of caller and database."""
+    if dialect == "postgresql":
+        # Read newest first on the (employee_id, id) index up to the limit, whatever the history. (A
+        # range of ids instead, bounded by a subquery's value, made it walk the primary key past every
+        # later entry of everyone: it plans without knowing the bound.)
+        latest = _latest_entries(Employee.id).lateral("latest")
+    else:
+        # SQLite, which has no LATERAL: the latest ids alone, on the same index.
+        latest_ids = _latest_entries(bindparam("employee_id"), PtoEntry.id)
+        latest = select(*PTO_ENTRY_COLUMNS).where(PtoEntry.id.in_(latest_ids)).subquery("latest")
     employee = [column.element.label(f"employee__{column.name}") for column in _RECORD_COLUMNS]
-    latest = and_(PtoEntry.employee_id == Employee.id, PtoEntry.id >= func.coalesce(oldest_read, 0))
     return (
-        _employee_records(*employee, *PTO_ENTRY_COLUMNS)
-        .outerjoin(PtoEntry, latest)
+        _employee_records(*employee, *latest.columns)
+        .outerjoin(latest, true())
         .where(Employee.id == bindparam("employee_id"), visible_to(scope))
     )
 
@@ -158,16 +155,21 @@ def records_with_recent_entries(rows):
 def _recent_entries_of(employee_ids):
     """The statement and parameters reading the latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of each of
     ``employee_ids``, each employee's newest first on the (employee_id, id) index."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         return _SELECT_RECENT_ENTRIES_LATERAL, {"employee_ids": employee_ids}
     params = {f"employee_{index}": employee_id for index, employee_id in enumerate(employee_ids)}
     return _select_recent_entries(len(employee_ids)), params
 
 
-def _latest_entries(employee_id):
-    """SQL: the latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of ``employee_id``, newest first."""
+def _dialect():
+    return db.session.get_bind().dialect.name
+
+
+def _latest_entries(employee_id, *columns):
+    """SQL: the latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of ``employee_id`` (their ``columns``, by
+    default all), newest first."""
     return (
-        select(*PTO_ENTRY_COLUMNS)
+        select(*(columns or PTO_ENTRY_COLUMNS))
         .where(PtoEntry.employee_id == employee_id)
         .order_by(PtoEntry.id.desc())
         .limit(EMBEDDED_PTO_ENTRIES + 1)
