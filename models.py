@@ -351,8 +351,8 @@ def _default_type_key():
 
 
 def _default_balance(column):
-    """SQL: ``column`` of the employee's balance in the default type (the tutorial's balance), else 0."""
-    # Each employee's balance is then a primary-key lookup.
+    """SQL: ``column`` of the employee's balance in the default type (the tutorial's balance), else 0:
+    a primary-key lookup per employee."""
     held = (
         select(column)
         .where(Balance.employee_id == Employee.id, Balance.type == _default_type_key())

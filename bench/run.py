@@ -36,6 +36,7 @@ Settings (environment):
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -192,6 +193,8 @@ class Settings:
             )
         picked = [WORKLOADS[key] for key in keys]
         needed = {name for workload in picked for name in (workload.floor, workload.ceiling) if name}
+        if int(env.get("BENCH_ROUNDS", "5")) < 1:
+            raise SystemExit("BENCH_ROUNDS must be 1 or more.")
         return cls(
             seconds=int(env.get("BENCH_SECONDS", "10")),
             warmup=int(env.get("BENCH_WARMUP_SECONDS", "2")),
@@ -207,10 +210,21 @@ class Settings:
         )
 
     @property
+    def turn_seconds(self):
+        """The length of one turn: BENCH_SECONDS shared among BENCH_ROUNDS, in whole seconds (wrk's unit)."""
+        return max(1, round(self.seconds / self.rounds))
+
+    @property
+    def measured_seconds(self):
+        """What each workload is measured for in all: its turns, which whole seconds may round."""
+        return self.turn_seconds * self.rounds
+
+    @property
     def pool_size(self):
         """Entries in each approve and cancel pool: BENCH_POOL_RATE over the warm-up and the run (and the
         two seconds more a profile runs), plus the spare ids probes and wrk's checks take."""
-        return math.ceil(self.pool_rate * (self.warmup + self.seconds + 2)) + POOL_SPARE
+        seconds = self.warmup + max(self.seconds, self.measured_seconds) + 2
+        return math.ceil(self.pool_rate * seconds) + POOL_SPARE
 
 
 @dataclass
@@ -315,10 +329,11 @@ def benchmark(settings):
         ids = bench.seed(size, history=any(w.history for w in chosen))
         runs = [(w, None) for w in chosen if not w.history]
         runs += [(w, history) for w in chosen if w.history for history in dataset.HISTORY_SIZES]
-        with bench.server("api", size) as api, bench.server("reference", size) as reference:
-            # The reference app verifies the API's own tokens; a fresh login for each dataset.
-            token = bench.login(api.base_url)
-            servers = {"api": api, "reference": reference}
+        with contextlib.ExitStack() as serving:
+            # The API always serves: its login gives the token both servers verify (a fresh one per dataset).
+            wanted = ["api"] + (["reference"] if any(w.server == "reference" for w, _ in runs) else [])
+            servers = {name: serving.enter_context(bench.server(name, size)) for name in wanted}
+            token = bench.login(servers["api"].base_url)
             results += measure(bench, servers, runs, size, ids, token)
     machine["Load average at end"] = load_average()
     report = render(settings, machine, started, results, scrypt_ms(bench))
@@ -345,7 +360,7 @@ def measure(bench, servers, runs, size, ids, token):
             wrk(base_url, workload, workload_ids, token, body, settings, settings.warmup)
         prepared.append((workload, history, base_url, body, workload_ids))
     turns = {index: [] for index in range(len(prepared))}
-    seconds = max(1, round(settings.seconds / settings.rounds))
+    seconds = settings.turn_seconds
     for round_number in range(1, settings.rounds + 1):
         print(f"  Round {round_number} of {settings.rounds} ({seconds} s per workload)", flush=True)
         for index, (workload, _history, base_url, body, workload_ids) in enumerate(prepared):
@@ -614,8 +629,9 @@ def render(settings, machine, started, results, scrypt_check_ms):
         "",
         f"- Date: {started:%Y-%m-%d %H:%M} UTC",
         f"- Command: `{command_line()}`",
-        f"- Load: {settings.seconds} s per workload in {settings.rounds} turns after {settings.warmup} s of "
-        "warm-up; wrk with "
+        f"- Load: {settings.measured_seconds} s per workload in {settings.rounds} turns of "
+        f"{settings.turn_seconds} s after {settings.warmup} s of warm-up (p50: the median turn's; p99: the "
+        "worst turn's); wrk with "
         f"{settings.threads} thread(s) and {settings.connections} connections; ids drawn at random per "
         "request, but approve and cancel take each entry of their pool once",
         f"- Dataset: {', '.join(f'{size:,}' for size in settings.sizes)} employees, "

@@ -118,9 +118,8 @@ def _select_employee_with_entries(scope, dialect):
     each with the employee's columns (labelled employee__<name>) before the entry's, built once per kind
     of caller and database."""
     if dialect == "postgresql":
-        # Read newest first on the (employee_id, id) index up to the limit, whatever the history. (A
-        # range of ids instead, bounded by a subquery's value, made it walk the primary key past every
-        # later entry of everyone: it plans without knowing the bound.)
+        # Newest first on the (employee_id, id) index, stopping at the limit: the same few index
+        # entries whatever the history, in a plan that cannot choose to walk the primary key instead.
         latest = _latest_entries(Employee.id).lateral("latest")
     else:
         # SQLite, which has no LATERAL: the latest ids alone, on the same index.
@@ -199,22 +198,6 @@ def _embed(entries, record):
     entries = sorted(entries, key=attrgetter("id"))
     record.more_pto_entries = len(entries) > EMBEDDED_PTO_ENTRIES
     record.recent_pto_entries = entries[-EMBEDDED_PTO_ENTRIES:]
-
-
-@cache
-def _select_recent_entries(count):
-    """The latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of each of ``count`` employees (bound as
-    ``employee_0``…), each employee's read newest first on the (employee_id, id) index."""
-    latest_ids = [
-        select(PtoEntry.id)
-        .where(PtoEntry.employee_id == bindparam(f"employee_{index}"))
-        .order_by(PtoEntry.id.desc())
-        .limit(EMBEDDED_PTO_ENTRIES + 1)
-        .subquery()
-        for index in range(count)
-    ]
-    ids = union_all(*(select(latest.c.id) for latest in latest_ids))
-    return select(*PTO_ENTRY_COLUMNS).where(PtoEntry.id.in_(ids)).order_by(PtoEntry.id)
 
 
 _MANAGER = aliased(Employee)

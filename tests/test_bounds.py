@@ -4,7 +4,7 @@ hours must fit their days, open entries per employee and changes per user are ca
 import pytest
 
 from app import create_app
-from helpers import Api, app_settings, dispose, file_pto, get_employee, json_of, request_pto
+from helpers import Api, app_settings, create_employee, dispose, file_pto, get_employee, json_of, request_pto
 from models import EMBEDDED_PTO_ENTRIES
 
 OPEN_LIMIT = 3
@@ -150,3 +150,32 @@ def test_every_kind_of_change_draws_on_one_budget(limited_api, admin, report):
 
     assert api.request("POST", "/employees", json={"name": "X"}, headers=admin).status_code == 429
     assert api.request("DELETE", path, headers=admin).status_code == 429
+
+
+def test_a_page_embeds_each_employees_own_latest_entries(unlimited_api, admin):
+    # A page's entries are read in one statement for all its employees: each must get their own latest,
+    # whatever the others have, and exactly the newest EMBEDDED_PTO_ENTRIES of them.
+    api = unlimited_api
+    busy = [create_employee(api, admin, name, hours_balance=100)["id"] for name in ("Ann", "Bo")]
+    full = create_employee(api, admin, "Cy", hours_balance=100)["id"]
+    idle = create_employee(api, admin, "Di")["id"]
+    filed = {employee_id: [] for employee_id in (*busy, full)}
+    for _ in range(EMBEDDED_PTO_ENTRIES + 2):
+        for employee_id in busy:  # in turn, so their entries' ids interleave
+            filed[employee_id].append(request_pto(api, admin, employee_id, 0.5)["id"])
+    for _ in range(EMBEDDED_PTO_ENTRIES):
+        filed[full].append(request_pto(api, admin, full, 0.5)["id"])
+
+    page = api.ok("GET", "/employees?per_page=100", headers=admin)
+    listed = {employee["id"]: employee for employee in page}
+
+    expected = {
+        busy[0]: (filed[busy[0]][-EMBEDDED_PTO_ENTRIES:], True),
+        busy[1]: (filed[busy[1]][-EMBEDDED_PTO_ENTRIES:], True),
+        full: (filed[full], False),
+        idle: ([], False),
+    }
+    for employee_id, (entry_ids, more) in expected.items():
+        for shown in (listed[employee_id], get_employee(api, admin, employee_id)):
+            assert [entry["id"] for entry in shown["pto_entries"]] == entry_ids
+            assert shown["more_pto_entries"] is more

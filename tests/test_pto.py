@@ -249,3 +249,20 @@ def test_a_note_of_only_invisible_characters_is_422(client, admin, note):
     assert set(filed.json["errors"]) == set(cancelled.json["errors"]) == {"note"}
     assert set(balance_set.json["errors"]) == {"reason"}
     assert ledger_kinds(client, admin, employee["id"]) == ["opening", "pto_taken"]
+
+
+def test_page_links_keep_the_filters_and_name_each_page(client, admin):
+    employee_id = create_employee(client, admin)["id"]
+    for _ in range(3):
+        request_pto(client, admin, employee_id, 1)
+
+    response = client.get(f"/pto?employee_id={employee_id}&status=approved&per_page=1&page=2", headers=admin)
+
+    links = dict(reversed(link.split("; ")) for link in response.headers["Link"].split(", "))
+    base = f"http://localhost/pto?employee_id={employee_id}&status=approved"
+    assert links == {
+        'rel="first"': f"<{base}&page=1&per_page=1>",
+        'rel="prev"': f"<{base}&page=1&per_page=1>",
+        'rel="next"': f"<{base}&page=3&per_page=1>",
+        'rel="last"': f"<{base}&page=3&per_page=1>",
+    }
