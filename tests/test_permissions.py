@@ -315,6 +315,9 @@ def test_lists_show_only_what_the_caller_may_see(client, company, caller, visibl
     owners = Counter(names[entry["employee_id"]] for entry in entries)
     filed = {"Mia": 2, "Eli": 3, "Ona": 2}
     assert owners == {name: filed[name] for name in visible}, f"GET /pto as {caller}: all their entries"
+    # Each listed employee embeds their own entries, read for the whole page at once.
+    embedded = {names[e["id"]]: Counter(x["employee_id"] for x in e["pto_entries"]) for e in employees}
+    assert embedded == {name: {ids[name]: filed[name]} for name in visible}, f"GET /employees as {caller}"
 
 
 @pytest.mark.parametrize(
@@ -338,6 +341,8 @@ def test_filing_is_approved_at_once_only_by_someone_who_decides(
     assert response.json["status"] == status, f"POST /pto for {employee} as {filer}"
     shown = ok(client.get(f"/employees/{employee_id}", headers=admin))
     assert (shown["hours_balance"], shown["pending_hours"]) == (balance, pending)
+    listed = next(e for e in ok(client.get("/employees", headers=admin)) if e["id"] == employee_id)
+    assert (listed["hours_balance"], listed["pending_hours"]) == (balance, pending)
 
 
 def test_nobody_decides_their_own_request_not_even_an_admin(client, company):

@@ -216,6 +216,8 @@ def test_making_another_type_the_default_moves_the_default(client, admin):
     assert get_type(client, admin, "vacation")["is_default"] is False
     # The employee's hours_balance is now the new default's balance, which nothing has moved yet.
     assert balance(client, admin, employee["id"]) == 0
+    listed = next(e for e in client.get("/employees", headers=admin).json if e["id"] == employee["id"])
+    assert (listed["hours_balance"], listed["pending_hours"]) == (0, 0)
 
     path = f"/employees/{employee['id']}"
     set_balance = client.put(path, json={"hours_balance": 24, "reason": "PTO bank"}, headers=admin)
