@@ -203,7 +203,10 @@ class Employee(EmployeeFigures, db.Model):
     """A person whose PTO is tracked. Archiving hides them from lists and keeps their history."""
 
     __tablename__ = "employees"
-    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("left_on >= hire_date", name="left_on_or_after_hire_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
@@ -211,6 +214,10 @@ class Employee(EmployeeFigures, db.Model):
         ForeignKey("employees.id"), CheckConstraint("manager_id <> id", name="not_own_manager"), index=True
     )
     archived_at: Mapped[datetime | None]
+    # Their first day of work (tenure and accruals count from it), and their last, set when they are
+    # archived (people.archive_employee).
+    hire_date: Mapped[date] = mapped_column(default=lambda: utcnow().date())
+    left_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

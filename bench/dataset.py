@@ -55,23 +55,24 @@ EMPLOYEES = [
     VALUES (:admin_username, :password_hash, 'admin', true, now())
     """,
     """
-    INSERT INTO employees (name, created_at, updated_at)
-    SELECT 'Employee ' || n, now(), now()
+    INSERT INTO employees (name, hire_date, created_at, updated_at)
+    SELECT 'Employee ' || n, current_date, now(), now()
     FROM generate_series(1, :employees) AS n
     ORDER BY n
     """,
     """
-    INSERT INTO employees (name, created_at, updated_at)
-    SELECT 'Writer ' || n, now(), now()
+    INSERT INTO employees (name, hire_date, created_at, updated_at)
+    SELECT 'Writer ' || n, current_date, now(), now()
     FROM generate_series(1, :writers) AS n
     ORDER BY n
     """,
 ]
 # One size's history employees: the filer first, then those holding the pools.
 HISTORY_EMPLOYEE_ROWS = """
-    INSERT INTO employees (name, created_at, updated_at)
+    INSERT INTO employees (name, hire_date, created_at, updated_at)
     SELECT
-        CASE WHEN n = 0 THEN 'Filer' ELSE 'History ' || n END || ' (' || :history || ' entries)', now(), now()
+        CASE WHEN n = 0 THEN 'Filer' ELSE 'History ' || n END || ' (' || :history || ' entries)',
+        current_date, now(), now()
     FROM generate_series(0, :holders) AS n
     ORDER BY n
 """

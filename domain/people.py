@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from operator import attrgetter
@@ -78,6 +78,8 @@ class EmployeeRecord(EmployeeFigures):
     name: str
     manager_id: int | None
     archived_at: datetime | None
+    hire_date: date
+    left_on: date | None
     created_at: datetime
     updated_at: datetime
     hours_balance: Decimal
@@ -235,8 +237,9 @@ class OpeningBalanceTwice(InvalidField):
     description = "opening_balances names a type twice, or the default type when hours_balance is given."
 
 
-def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balances=()):
-    """Add an employee; their starting hours in each balance become its opening ledger line.
+def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balances=(), hire_date=None):
+    """Add an employee, hired on ``hire_date`` (default today); their starting hours in each balance become
+    its opening ledger line.
 
     ``hours_balance`` is the default type's (the tutorial's one balance); ``opening_balances``, pairs of
     a type key and hours, give other balances theirs. The default type's balance always opens, at 0 if
@@ -244,7 +247,7 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
     """
     if manager_id is not None:
         lock_reporting_lines()
-    employee = Employee(name=name)
+    employee = Employee(name=name, hire_date=hire_date or utcnow().date())
     db.session.add(employee)
     if manager_id is not None:
         assign_manager(employee, manager_id)
@@ -264,7 +267,8 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
 
 
 def change_employee(user, employee_id, changes, actor_id):
-    """Change an active employee's name, manager and/or balance in the default type; return the employee.
+    """Change an active employee's name, manager, hire date and/or balance in the default type; return the
+    employee.
 
     Takes the employee's lock, after the lock on reporting lines when the manager changes (that order
     keeps two opposite manager changes from deadlocking).
@@ -275,6 +279,8 @@ def change_employee(user, employee_id, changes, actor_id):
     require_active(employee)
     if "name" in changes:
         employee.name = changes["name"]
+    if "hire_date" in changes:
+        employee.hire_date = changes["hire_date"]
     if "manager_id" in changes:
         assign_manager(employee, changes["manager_id"])
     if "hours_balance" in changes:  # the default type's balance
@@ -313,3 +319,5 @@ def archive_employee(employee):
     if not employee.archived:
         accounts.keep_an_admin_after_archiving(employee.id)
         employee.archived_at = utcnow()
+        # Someone archived before their first day left on it: no day of work comes before it.
+        employee.left_on = max(employee.archived_at.date(), employee.hire_date)

@@ -65,6 +65,7 @@ def create_employee(data):
         data.get("manager_id"),
         actor_id=current_user.id,
         hours_balance=data.get("hours_balance"),
+        hire_date=data.get("hire_date"),
         opening_balances=[
             (opening["type"], opening["hours_balance"]) for opening in data.get("opening_balances", ())
         ],
@@ -103,7 +104,7 @@ def set_employee_balance(data, employee_id):
 @blp.response(200, EmployeeOut)
 @rate_limits.limit_writes()
 def update_employee(data, employee_id):
-    """Change an employee's name, manager and/or balance (admins)."""
+    """Change an employee's name, manager, hire date and/or balance (admins)."""
     people.change_employee(current_user, employee_id, data, actor_id=current_user.id)
     db.session.commit()
     return people.read_employee_or_404(current_user, employee_id)

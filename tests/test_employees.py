@@ -2,6 +2,7 @@
 
 import threading
 import time
+from datetime import UTC, datetime
 from itertools import pairwise
 
 import pytest
@@ -331,3 +332,61 @@ def test_opposite_manager_changes_at_once_queue_instead_of_deadlocking(client, a
     }
     managers = {e["id"]: e["manager_id"] for e in client.get("/employees", headers=admin).json}
     assert managers in ({a: b, b: None}, {a: None, b: a})
+
+
+# Hire and leave dates
+
+
+def utc_today():
+    return datetime.now(UTC).date().isoformat()
+
+
+def test_an_employee_is_hired_today_unless_a_hire_date_is_given(client, admin):
+    today = create_employee(client, admin, "Today")
+    planned = client.post("/employees", json={"name": "Planned", "hire_date": "2027-03-01"}, headers=admin)
+
+    assert (today["hire_date"], today["left_on"]) == (utc_today(), None)
+    assert planned.status_code == 201, planned.json
+    assert planned.json["hire_date"] == "2027-03-01"
+    shown = client.get(f"/employees/{planned.json['id']}", headers=admin).json
+    listed = next(e for e in client.get("/employees", headers=admin).json if e["id"] == planned.json["id"])
+    assert shown["hire_date"] == listed["hire_date"] == "2027-03-01"
+
+
+def test_a_hire_date_can_be_corrected_until_the_employee_is_archived(client, admin):
+    employee = create_employee(client, admin)
+    path = f"/employees/{employee['id']}"
+
+    corrected = client.patch(path, json={"hire_date": "2019-09-02"}, headers=admin)
+    client.delete(path, headers=admin)
+    frozen = client.patch(path, json={"hire_date": "2019-09-03"}, headers=admin)
+
+    assert corrected.status_code == 200, corrected.json
+    assert corrected.json["hire_date"] == "2019-09-02"
+    assert frozen.status_code == 409
+    assert client.get(path, headers=admin).json["hire_date"] == "2019-09-02"
+
+
+def test_archiving_records_the_last_day_of_work(client, admin):
+    employee = create_employee(client, admin)
+    future_hire = client.post(
+        "/employees", json={"name": "Never started", "hire_date": "2099-01-04"}, headers=admin
+    )
+
+    for archived in (employee, future_hire.json):
+        assert client.delete(f"/employees/{archived['id']}", headers=admin).status_code == 204
+
+    assert client.get(f"/employees/{employee['id']}", headers=admin).json["left_on"] == utc_today()
+    # Archived before their first day: they left on it, never before they were hired.
+    assert client.get(f"/employees/{future_hire.json['id']}", headers=admin).json["left_on"] == "2099-01-04"
+
+
+@pytest.mark.parametrize("hire_date", ["2027-02-30", "20270301", "2027-W09-1", 20270301, None, ""])
+def test_a_hire_date_that_is_not_a_calendar_date_is_422(client, admin, hire_date):
+    created = client.post("/employees", json={"name": "Dana", "hire_date": hire_date}, headers=admin)
+    employee = create_employee(client, admin)
+    patched = client.patch(f"/employees/{employee['id']}", json={"hire_date": hire_date}, headers=admin)
+
+    for response in (created, patched):
+        assert response.status_code == 422
+        assert list(response.json["errors"]) == ["hire_date"]

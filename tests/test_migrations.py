@@ -490,3 +490,35 @@ def test_downgrading_to_0004_gives_each_employee_their_default_balance_back(app,
     assert ledger_sums == balances
     assert types_kept == dict(entry_types)
     assert {employee_id: hours_shown(api, admin, employee_id) for employee_id in employees} == shown
+
+
+EMPLOYEES_0006 = sa.table(
+    "employees",
+    sa.column("name"),
+    sa.column("archived_at", UTCDateTime),
+    sa.column("created_at", UTCDateTime),
+    sa.column("updated_at", UTCDateTime),
+)
+
+
+def test_upgrading_dates_each_employee_s_hire_and_leaving_by_their_record(app):
+    """Employees made before hire dates existed were hired on the day (UTC) their record was made, and the
+    archived ones left on the day they were archived."""
+    made = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
+    archived = datetime(2026, 6, 30, 0, 15, tzinfo=UTC)
+    with at_revision(app, "0006"):
+        db.session.execute(
+            sa.insert(EMPLOYEES_0006),
+            [
+                {"name": "Stays", "archived_at": None, "created_at": made, "updated_at": made},
+                {"name": "Left", "archived_at": archived, "created_at": made, "updated_at": archived},
+            ],
+        )
+        db.session.commit()
+
+    with app.app_context():
+        rows = db.session.execute(sa.text("SELECT name, hire_date, left_on FROM employees ORDER BY name"))
+        dates = {name: (str(hired), left and str(left)) for name, hired, left in rows}
+        db.session.close()
+
+    assert dates == {"Left": ("2025-03-01", "2026-06-30"), "Stays": ("2025-03-01", None)}
