@@ -216,7 +216,7 @@ class Employee(EmployeeFigures, db.Model):
     archived_at: Mapped[datetime | None]
     # Their first day of work (tenure and accruals count from it), and their last, set when they are
     # archived (people.archive_employee).
-    hire_date: Mapped[date] = mapped_column(default=lambda: utcnow().date())
+    hire_date: Mapped[date]
     left_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

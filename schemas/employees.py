@@ -65,11 +65,6 @@ def manager_field():
     )
 
 
-def hire_date_field(**kwargs):
-    """``hire_date``: a calendar date (a future one for someone who starts later)."""
-    return CalendarDate(**kwargs)
-
-
 def name_field(**kwargs):
     """An employee's name: not blank, and as long as the column holds."""
     return visible_text(NAME_LENGTH, **kwargs)
@@ -92,7 +87,7 @@ class EmployeeIn(Schema):
         metadata={"description": "Starting hours in the default type's balance (0 if left out)"},
     )
     manager_id = manager_field()
-    hire_date = hire_date_field(metadata={"description": "Their first day of work (today, UTC, if left out)"})
+    hire_date = CalendarDate(metadata={"description": "Their first day of work (today, UTC, if left out)"})
     opening_balances = fields.List(
         fields.Nested(OpeningBalanceIn),
         validate=validate.Length(max=MAX_PTO_TYPES),
@@ -111,7 +106,7 @@ class BalanceIn(Schema):
 class EmployeePatchIn(Schema):
     name = name_field()
     manager_id = manager_field()
-    hire_date = hire_date_field(metadata={"description": "Their first day of work"})
+    hire_date = CalendarDate(metadata={"description": "Their first day of work"})
     hours_balance = HoursField(minimum=Decimal("0"))
     reason = reason_field(metadata={"description": "Why the balance changes"})
 
