@@ -167,6 +167,11 @@ _REPORTING_LINES_LOCK_KEY = 7_301_001
 _LOCK_REPORTING_LINES = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_REPORTING_LINES_LOCK_KEY)
 
 
+def dialect_name():
+    """The name of the database the request's session talks to: "postgresql" or "sqlite"."""
+    return db.session.get_bind().dialect.name
+
+
 def lock_reporting_lines():
     """Hold every change of managers off until commit (SQLite's BEGIN IMMEDIATE already does).
 
@@ -175,11 +180,11 @@ def lock_reporting_lines():
     those locks in opposite orders and deadlock; taking this lock before any employee's makes them
     queue instead, so the second sees the first's change and answers 422.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         db.session.execute(_LOCK_REPORTING_LINES)
 
 
 def lock_table_for_writes(model):
     """Hold off other writers of ``model``'s table until commit (SQLite's BEGIN IMMEDIATE already does)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         db.session.execute(text(f"LOCK TABLE {model.__tablename__} IN SHARE ROW EXCLUSIVE MODE"))

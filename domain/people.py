@@ -11,7 +11,7 @@ from sqlalchemy import ARRAY, Integer, bindparam, exists, func, or_, select, tru
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import execute, lock_employee, lock_reporting_lines, select_employees_locked
+from database import dialect_name, execute, lock_employee, lock_reporting_lines, select_employees_locked
 from domain import accounts, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_to
 from errors import InvalidField
@@ -106,7 +106,7 @@ def read_employee_or_404(user, employee_id):
     """The ``EmployeeRecord`` of an employee ``user`` may see (archived ones too), or raise 404: one
     statement, reading at most their latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries whatever their history."""
     params = {"employee_id": employee_id, **viewer_params(user)}
-    rows = execute(_select_employee_with_entries(visibility(user), _dialect()), params).all()
+    rows = execute(_select_employee_with_entries(visibility(user), dialect_name()), params).all()
     if not rows:
         raise NotFound("No employee with that id.")
     record = EmployeeRecord(*rows[0][: len(_RECORD_COLUMNS)])
@@ -156,14 +156,10 @@ def records_with_recent_entries(rows):
 def _recent_entries_of(employee_ids):
     """The statement and parameters reading the latest ``EMBEDDED_PTO_ENTRIES`` + 1 entries of each of
     ``employee_ids``, each employee's newest first on the (employee_id, id) index."""
-    if _dialect() == "postgresql":
+    if dialect_name() == "postgresql":
         return _SELECT_RECENT_ENTRIES_LATERAL, {"employee_ids": employee_ids}
     params = {f"employee_{index}": employee_id for index, employee_id in enumerate(employee_ids)}
     return _select_recent_entries(len(employee_ids)), params
-
-
-def _dialect():
-    return db.session.get_bind().dialect.name
 
 
 def _latest_entries(employee_id, *columns):
