@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
@@ -46,7 +47,8 @@ ROLES = ("admin", "manager", "employee")
 # How a time-off type treats balances: its own per employee, another type's (a shared bank), or none.
 BALANCE_MODES = ("own", "shared", "none")
 PTO_STATUSES = ("pending", "approved", "denied", "cancelled")
-LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual")
+# "accrual" and "expiry" lines are posted by accrual policies (domain/accruals.py), one per period.
+LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual", "expiry")
 
 # Column sizes, shared with the request schemas so that a value too long for its column is refused
 # field by field (422) before it reaches the database (PostgreSQL would refuse it with an error).
@@ -74,6 +76,11 @@ BALANCE_LIMIT = Decimal("1000000")
 def utcnow():
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def today():
+    """The company's day: the day a ledger line written now counts from, and the accrual run's default."""
+    return utcnow().date()
 
 
 class UTCDateTime(TypeDecorator):
@@ -419,8 +426,23 @@ class LedgerLine(db.Model):
             sqlite_where=text("pto_entry_id IS NOT NULL"),
             postgresql_where=text("pto_entry_id IS NOT NULL"),
         ),
+        CheckConstraint("policy_id IS NULL OR kind IN ('accrual', 'expiry')", name="policy_lines_kind"),
+        CheckConstraint(
+            "(policy_id IS NULL) = (period_start IS NULL)", name="policy_lines_name_their_period"
+        ),
+        # One line per employee, policy, period and kind, however many runs post it at once.
+        Index(
+            "uq_ledger_lines_employee_id_policy_id_period_start_kind",
+            "employee_id",
+            "policy_id",
+            "period_start",
+            "kind",
+            unique=True,
+            sqlite_where=text("policy_id IS NOT NULL"),
+            postgresql_where=text("policy_id IS NOT NULL"),
+        ),
         Index("ix_ledger_lines_employee_id_created_at", "employee_id", "created_at"),
-        Index("ix_ledger_lines_employee_id_type_created_at", "employee_id", "type", "created_at"),
+        Index("ix_ledger_lines_employee_id_type_effective_on", "employee_id", "type", "effective_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -433,6 +455,151 @@ class LedgerLine(db.Model):
     reason: Mapped[str | None] = mapped_column(String(REASON_LENGTH))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     pto_entry_id: Mapped[int | None] = mapped_column(ForeignKey("pto_entries.id"))
+    # The day the line counts from in balances on a date (``as_of``): the day it was written, or for a
+    # policy's line the day its period's hours belong to, which a catch-up run posts later.
+    effective_on: Mapped[date] = mapped_column(default=today)
+    # A policy's line names the policy and the period it is for (its first day; for an expiry, the day the
+    # hours expire): the database posts each once.
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("accrual_policies.id"))
+    period_start: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     employee: Mapped[Employee] = relationship()
+
+
+# How a policy earns hours: an amount per period, per hours worked, or a grant at each policy year's start.
+ACCRUAL_METHODS = ("per_period", "per_hours_worked", "front_loaded")
+ACCRUAL_FREQUENCIES = ("weekly", "biweekly", "semimonthly", "monthly", "quarterly", "yearly")
+ACCRUAL_TIMINGS = ("start", "end")
+# When a policy year starts: each January 1st, on a fixed day of the year, or on each hire anniversary.
+POLICY_YEARS = ("calendar", "fixed", "hire_anniversary")
+# What a new policy year keeps of the balance: everything, nothing, or up to ``carry_over_hours``.
+CARRY_OVERS = ("all", "none", "up_to")
+ACCRUAL_RUN_STATUSES = ("running", "finished")
+
+
+class AccrualPolicy(db.Model):
+    """How one balance-holding type's hours grow, and what its policy year keeps at its start.
+
+    ``tiers`` lists what is earned by tenure, as ``[{"after_years": 0, "hours": 6.67}, ...]`` sorted by
+    ``after_years``: per period, per ``per_hours_worked`` hours worked, or per year when front-loaded.
+    domain/accrual_rules.py holds the arithmetic; the rules a policy was used under never change
+    (domain/accruals.py).
+    """
+
+    __tablename__ = "accrual_policies"
+    __table_args__ = (
+        CheckConstraint(one_of("method", ACCRUAL_METHODS), name="method"),
+        CheckConstraint(one_of("frequency", ACCRUAL_FREQUENCIES), name="frequency"),
+        CheckConstraint(one_of("accrue_at", ACCRUAL_TIMINGS), name="accrue_at"),
+        CheckConstraint(one_of("policy_year", POLICY_YEARS), name="policy_year"),
+        CheckConstraint(one_of("carry_over", CARRY_OVERS), name="carry_over"),
+        CheckConstraint("(carry_over = 'up_to') = (carry_over_hours IS NOT NULL)", name="carry_over_hours"),
+        CheckConstraint(
+            "(policy_year = 'fixed') = (year_start_month IS NOT NULL AND year_start_day IS NOT NULL)",
+            name="fixed_year_start",
+        ),
+        CheckConstraint("waiting_days >= 0", name="waiting_days_not_negative"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("NOT for_new_hires OR archived_at IS NULL", name="new_hires_policy_active"),
+        # A type names at most one policy that new hires get.
+        Index(
+            "uq_accrual_policies_type_for_new_hires",
+            "type",
+            unique=True,
+            sqlite_where=text("for_new_hires"),
+            postgresql_where=text("for_new_hires"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    # The balance it grows: a type with a balance of its own.
+    type: Mapped[str] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(20))
+    accrue_at: Mapped[str] = mapped_column(String(10))
+    prorate: Mapped[bool]
+    tiers: Mapped[list] = mapped_column(JSON)
+    per_hours_worked: Mapped[Decimal | None]
+    waiting_days: Mapped[int]
+    credit_waiting: Mapped[bool]
+    max_balance: Mapped[Decimal | None]
+    max_per_year: Mapped[Decimal | None]
+    policy_year: Mapped[str] = mapped_column(String(20))
+    year_start_month: Mapped[int | None]
+    year_start_day: Mapped[int | None]
+    carry_over: Mapped[str] = mapped_column(String(10))
+    carry_over_hours: Mapped[Decimal | None]
+    carry_over_expires_after_days: Mapped[int | None]
+    # New employees are assigned it from their hire date (domain/people.add_employee).
+    for_new_hires: Mapped[bool] = mapped_column(default=False)
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AccrualAssignment(db.Model):
+    """From ``effective_from`` on, an employee's balance in ``type`` grows by ``policy_id`` (none if NULL),
+    until their next assignment for that type. Assignments are kept as history, never edited."""
+
+    __tablename__ = "accrual_assignments"
+    __table_args__ = (
+        Index(
+            "uq_accrual_assignments_employee_id_type_effective_from",
+            "employee_id",
+            "type",
+            "effective_from",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    type: Mapped[str] = mapped_column(String(TYPE_KEY_LENGTH), ForeignKey("pto_types.key"))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("accrual_policies.id"), index=True)
+    effective_from: Mapped[date]
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HoursWorked(db.Model):
+    """Hours an employee worked in a period, posted by an admin or a payroll script: what policies that
+    earn per hour worked count."""
+
+    __tablename__ = "hours_worked"
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="hours_not_negative"),
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        Index("uq_hours_worked_employee_id_period_start", "employee_id", "period_start", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    hours: Mapped[Decimal]
+    posted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccrualRun(db.Model):
+    """One run of ``flask accrue`` (or POST /accrual-runs): through which day, and what it posted so far.
+
+    Each batch of employees commits with its lines and these counts, so an interrupted run (status still
+    "running", no ``finished_at``) shows exactly what it committed; the next run posts the rest.
+    """
+
+    __tablename__ = "accrual_runs"
+    __table_args__ = (CheckConstraint(one_of("status", ACCRUAL_RUN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through: Mapped[date]
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    trigger: Mapped[str] = mapped_column(String(10))
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    employees: Mapped[int] = mapped_column(default=0)
+    lines: Mapped[int] = mapped_column(default=0)
+    hours: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -9,7 +9,6 @@ makes creating a missing row safe.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from flask import current_app
@@ -18,7 +17,7 @@ from werkzeug.exceptions import Conflict
 
 from database import execute
 from domain import pto_types
-from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db, utcnow
+from models import BALANCE_LIMIT, Balance, Hours, LedgerLine, PtoType, db, today, utcnow
 
 ZERO = Decimal("0.00")
 _hours = bindparam("hours", type_=Hours)
@@ -222,31 +221,27 @@ def employee_balances(employee_id, only=None):
 
 
 def select_lines(employee_id, balance_type=None, as_of=None):
-    """The statement listing an employee's ledger lines in order: of one balance if ``balance_type`` is
-    given, up to the end of ``as_of`` if given."""
+    """The statement listing an employee's ledger lines in the order they were written: of one balance if
+    ``balance_type`` is given, only those counting on ``as_of`` (effective on or before it) if given."""
     statement = select(LedgerLine).where(LedgerLine.employee_id == employee_id).order_by(LedgerLine.id)
     if balance_type is not None:
         statement = statement.where(LedgerLine.type == balance_type)
     if as_of is not None:
-        statement = statement.where(LedgerLine.created_at <= _end_of_day(as_of))
+        statement = statement.where(LedgerLine.effective_on <= as_of)
     return statement
 
 
 def balance_as_of(employee_id, balance_type, day):
-    """A balance at the end of ``day`` (UTC): the sum of its ledger lines up to then."""
+    """A balance on ``day``: the sum of its ledger lines effective on or before it (a line a catch-up run
+    posts today for last month counts from last month)."""
     total = db.session.scalar(
         select(func.round(func.coalesce(func.sum(LedgerLine.delta), 0), 2)).where(
             LedgerLine.employee_id == employee_id,
             LedgerLine.type == balance_type,
-            LedgerLine.created_at <= _end_of_day(day),
+            LedgerLine.effective_on <= day,
         )
     )
     return Decimal(str(total)).quantize(Decimal("0.01"))
-
-
-def _end_of_day(day):
-    # The day's last microsecond rather than the next midnight, which 9999-12-31 does not have.
-    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None):
@@ -276,7 +271,9 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
                 f"(balance {held:.2f}, {pending:.2f} pending{allowance})."
             )
     if line is not None:
-        values = {"reason": None, "actor_id": None, "pto_entry_id": None, "created_at": utcnow(), **line}
+        written_at = utcnow()
+        values = {"reason": None, "actor_id": None, "pto_entry_id": None, "policy_id": None, **line}
+        values.update(created_at=written_at, effective_on=today(), period_start=None)
         values.update(employee_id=employee_id, type=balance_type, balance_after=row.hours_balance)
         execute(_INSERT_LINE, values)
     return row
