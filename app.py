@@ -11,7 +11,7 @@ import config
 import database
 import errors
 from models import db
-from resources import auth, employees, health, pto, pto_types, users
+from resources import accrual_policies, accrual_runs, auth, employees, health, pto, pto_types, users
 from web import docs, rate_limits, request_bodies, request_log, security_headers, tokens
 from web.api import Api, IdConverter, TypeKeyConverter
 
@@ -64,6 +64,6 @@ def register_api(app):
         description = f"The {token} from POST /login, sent as Authorization: Bearer <{token}>."
         scheme = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description}
         api.spec.components.security_scheme(name, scheme)
-    for resource in (auth, users, employees, pto_types, pto, health):
+    for resource in (auth, users, employees, pto_types, accrual_policies, accrual_runs, pto, health):
         api.register_blueprint(resource.blp)
     app.register_blueprint(docs.blp)

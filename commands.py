@@ -1,4 +1,7 @@
-"""Every `flask …` command: thin wrappers over the rules, each committing once."""
+"""Every `flask …` command: thin wrappers over the rules, each committing once (the accrual run: once per
+batch, see domain/accruals.run_accruals)."""
+
+import io
 
 import click
 from flask.cli import with_appcontext
@@ -6,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import Conflict
 
 from database import end_read_transaction
-from domain import accounts, login_guard, sessions
+from domain import accounts, accruals, login_guard, sessions
 from errors import InvalidField
 from models import ROLES, db
 from schemas.auth import PasswordResetIn, RegisterIn
@@ -14,7 +17,13 @@ from schemas.auth import PasswordResetIn, RegisterIn
 
 def init_app(app):
     """Add the commands to the app's `flask` CLI."""
-    for command in (create_admin_command, create_user_command, set_password_command, prune_tokens_command):
+    for command in (
+        create_admin_command,
+        create_user_command,
+        set_password_command,
+        prune_tokens_command,
+        accrue_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -97,3 +106,42 @@ def prune_tokens_command():
     click.echo(
         f"Deleted {deleted_sessions} expired session(s) and {deleted_throttles} ended login throttle(s)."
     )
+
+
+@click.command("accrue")
+@click.option(
+    "--through",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Post what is due up to this day, YYYY-MM-DD (default and latest: today).",
+)
+@click.option("--preview", is_flag=True, help="Show what it would post; write nothing.")
+@with_appcontext
+def accrue_command(through, preview):
+    """Post every accrual, cap and expiry line due (run daily, e.g. with Heroku Scheduler)."""
+    try:
+        day = accruals.run_day(through.date() if through else None)
+    except InvalidField as error:
+        raise click.UsageError(error.description) from None
+    if preview:
+        summary = accruals.preview_run(day)
+        db.session.rollback()
+        click.echo(f"Preview through {day}: {_totals(summary)}; nothing written.")
+        return
+    run = accruals.start_run(day, "cli")
+    db.session.commit()
+    # A progress bar on a terminal; a scheduler's log gets the summary line only.
+    with click.progressbar(
+        length=accruals.employees_to_accrue(day), label="Accruing", file=_terminal()
+    ) as bar:
+        run, seconds = accruals.run_accruals(run, progress=bar.update)
+    click.echo(f"Accrual run {run.id} through {day}: {_totals(run)} in {seconds:.1f} s.")
+
+
+def _totals(result):
+    return f"{result.lines} line(s), {result.hours:.2f} h, for {result.employees} employee(s)"
+
+
+def _terminal():
+    """Where the progress bar goes: the terminal's stderr, or nowhere when not on a terminal."""
+    stream = click.get_text_stream("stderr")
+    return stream if stream.isatty() else io.StringIO()

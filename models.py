@@ -538,6 +538,16 @@ class AccrualPolicy(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    @property
+    def archived(self):
+        """Archived policies take no new assignments; those they have keep posting."""
+        return self.archived_at is not None
+
+    @property
+    def tier_list(self):
+        """The tiers with their hours as decimals (JSON keeps them as text, exactly)."""
+        return [{"after_years": tier["after_years"], "hours": Decimal(tier["hours"])} for tier in self.tiers]
+
 
 class AccrualAssignment(db.Model):
     """From ``effective_from`` on, an employee's balance in ``type`` grows by ``policy_id`` (none if NULL),

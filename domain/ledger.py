@@ -179,6 +179,9 @@ class TypeBalance:
     pending_hours: Decimal
     archived: bool
     drawn_on_by: list[str] = field(default_factory=list)
+    # The day the figures are for (None: now), and for a day to come the lines policies will post by then.
+    as_of: object = None
+    projected_lines: list = field(default_factory=list)
 
     @property
     def available_hours(self):
@@ -229,6 +232,19 @@ def select_lines(employee_id, balance_type=None, as_of=None):
     if as_of is not None:
         statement = statement.where(LedgerLine.effective_on <= as_of)
     return statement
+
+
+_BALANCES_ON_DAY = (
+    select(LedgerLine.type, func.round(func.sum(LedgerLine.delta), 2).label("hours"))
+    .where(LedgerLine.employee_id == bindparam("employee"), LedgerLine.effective_on <= bindparam("day"))
+    .group_by(LedgerLine.type)
+)
+
+
+def balances_on_day(employee_id, day):
+    """{type: hours} of an employee's balances on ``day``, by the lines effective on or before it."""
+    rows = db.session.execute(_BALANCES_ON_DAY, {"employee": employee_id, "day": day})
+    return {row.type: Decimal(str(row.hours)).quantize(Decimal("0.01")) for row in rows}
 
 
 def balance_as_of(employee_id, balance_type, day):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import dialect_name, execute, lock_employee, lock_reporting_lines, select_employees_locked
-from domain import accounts, ledger, pto_types
+from domain import accounts, accruals, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_to
 from errors import InvalidField
 from models import (
@@ -26,6 +26,7 @@ from models import (
     PtoEntry,
     PtoEntryRecord,
     db,
+    today,
     utcnow,
 )
 
@@ -235,7 +236,7 @@ class OpeningBalanceTwice(InvalidField):
 
 def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balances=(), hire_date=None):
     """Add an employee, hired on ``hire_date`` (default today); their starting hours in each balance become
-    its opening ledger line.
+    its opening ledger line, and each type's policy for new hires applies from their hire date.
 
     ``hours_balance`` is the default type's (the tutorial's one balance); ``opening_balances``, pairs of
     a type key and hours, give other balances theirs. The default type's balance always opens, at 0 if
@@ -243,7 +244,7 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
     """
     if manager_id is not None:
         lock_reporting_lines()
-    employee = Employee(name=name, hire_date=hire_date or utcnow().date())
+    employee = Employee(name=name, hire_date=hire_date or today())
     db.session.add(employee)
     if manager_id is not None:
         assign_manager(employee, manager_id)
@@ -259,6 +260,7 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
     openings.setdefault(default, 0)
     for balance, hours in openings.items():
         ledger.open_balance(employee.id, balance, hours, actor_id)
+    accruals.assign_new_hire(employee, actor_id)
     return employee
 
 

@@ -3,10 +3,12 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from domain import accounts, ledger, people, pto_types
+from domain import accounts, accruals, ledger, people, pto_types
 from domain.permissions import AdminOnly
-from models import db, utcnow
+from models import db, today
+from schemas.accruals import AssignmentIn, AssignmentOut, HoursWorkedIn, HoursWorkedOut, OutlookOut
 from schemas.employees import (
+    AsOfArgs,
     BalanceArgs,
     BalanceAsOfOut,
     BalanceIn,
@@ -18,6 +20,7 @@ from schemas.employees import (
     LedgerQuery,
     TypeBalanceOut,
 )
+from schemas.fields import PageArgs
 from web import rate_limits
 from web.api import Blueprint
 from web.pagination import PAGE_HEADERS, paginate
@@ -129,10 +132,14 @@ def archive_employee(employee_id):
 
 @blp.get("/<id:employee_id>/balances")
 @jwt_required()
+@blp.arguments(AsOfArgs, location="query")
 @blp.response(200, TypeBalanceOut(many=True))
-def list_balances(employee_id):
-    """List an employee's balances, one per type keeping its own, with pending and available hours."""
+def list_balances(args, employee_id):
+    """List an employee's balances, one per type keeping its own, with pending and available hours; on
+    ?as_of= a day (a projection, with the lines to come, for a day after today)."""
     employee = people.get_employee_or_404(current_user, employee_id)
+    if "as_of" in args:
+        return accruals.balances_on(employee.id, args["as_of"])
     return ledger.employee_balances(employee.id)
 
 
@@ -170,8 +177,81 @@ def list_ledger(args, employee_id):
 @blp.arguments(BalanceArgs, location="query")
 @blp.response(200, BalanceAsOfOut)
 def get_balance(args, employee_id):
-    """Show a balance (the default type's, or ?type='s) now, or at the end of ?as_of=YYYY-MM-DD (UTC)."""
+    """Show a balance (the default type's, or ?type='s) now, or on ?as_of= a day (projected after today)."""
     employee = people.get_employee_or_404(current_user, employee_id)
-    pto_type, hours = ledger.balance_on(employee.id, args.get("type"), args.get("as_of"))
-    as_of = args.get("as_of") or utcnow().date()
+    pto_type, hours = accruals.balance_on(employee.id, args.get("type"), args.get("as_of"))
+    as_of = args.get("as_of") or today()
     return {"employee_id": employee.id, "type": pto_type.key, "as_of": as_of, "hours_balance": hours}
+
+
+@blp.get("/<id:employee_id>/accruals")
+@jwt_required()
+@blp.response(200, OutlookOut(many=True))
+def list_employee_accruals(employee_id):
+    """List an employee's current accrual policies, each with the day and hours of its next accrual."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return accruals.outlook(employee.id)
+
+
+@blp.get("/<id:employee_id>/accrual-assignments")
+@jwt_required()
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, AssignmentOut(many=True), headers=PAGE_HEADERS)
+def list_accrual_assignments(args, employee_id):
+    """List which accrual policy applied to an employee's balances from when, by type and day."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return paginate(accruals.select_assignments(employee.id), args)
+
+
+@blp.post("/<id:employee_id>/accrual-assignments")
+@blp.errors(
+    AdminOnly,
+    people.EmployeeArchived,
+    accruals.PolicyArchived,
+    accruals.HistoryPosted,
+    accruals.NotAnAccruingType,
+    429,
+)
+@jwt_required()
+@admin_required
+@blp.arguments(AssignmentIn, example={"policy_id": 1, "effective_from": "2027-01-01"})
+@blp.response(201, AssignmentOut)
+@rate_limits.limit_writes()
+def create_accrual_assignment(data, employee_id):
+    """Put an employee on an accrual policy (or on none) from a day on (admins); history is kept."""
+    employee = people.get_employee_or_404(current_user, employee_id, locked=True)
+    people.require_active(employee)
+    assignment = accruals.assign_policy(
+        employee, data["policy_id"], data["effective_from"], current_user.id, data.get("type")
+    )
+    db.session.commit()
+    return assignment
+
+
+@blp.get("/<id:employee_id>/hours-worked")
+@jwt_required()
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, HoursWorkedOut(many=True), headers=PAGE_HEADERS)
+def list_hours_worked(args, employee_id):
+    """List the hours an employee worked, by period: what per-hour policies count."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return paginate(accruals.select_hours_worked(employee.id), args)
+
+
+@blp.post("/<id:employee_id>/hours-worked")
+@blp.errors(AdminOnly, people.EmployeeArchived, 429)
+@jwt_required()
+@admin_required
+@blp.arguments(HoursWorkedIn, example={"period_start": "2027-01-01", "period_end": "2027-01-15", "hours": 80})
+@blp.response(201, HoursWorkedOut)
+@rate_limits.limit_writes()
+def post_hours_worked(data, employee_id):
+    """Record the hours an employee worked in a period (admins, payroll scripts); posting a period again
+    replaces it until a policy counted it."""
+    employee = people.get_employee_or_404(current_user, employee_id, locked=True)
+    people.require_active(employee)
+    record = accruals.post_hours_worked(
+        employee, data["period_start"], data["period_end"], data["hours"], current_user.id
+    )
+    db.session.commit()
+    return record

@@ -5,6 +5,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models import EMBEDDED_PTO_ENTRIES, LEDGER_KINDS, MAX_ID, MAX_PTO_TYPES, NAME_LENGTH, REASON_LENGTH
+from schemas.accruals import PolicyLineOut
 from schemas.fields import (
     BALANCE_RANGE,
     CalendarDate,
@@ -134,11 +135,26 @@ class LedgerLineOut(OutSchema):
     reason = fields.String(allow_none=True)
     actor_id = fields.Integer(allow_none=True)
     pto_entry_id = fields.Integer(allow_none=True)
+    effective_on = fields.Date(
+        metadata={
+            "description": "The day the line counts from (a policy's line: the day its period's "
+            "hours belong to)"
+        }
+    )
+    policy_id = fields.Integer(allow_none=True, metadata={"description": "The accrual policy that posted it"})
+    period_start = fields.Date(
+        allow_none=True, metadata={"description": "A policy's line: the period (or the expiry day) it is for"}
+    )
     created_at = fields.DateTime()
 
 
 class AsOfArgs(Schema):
-    as_of = CalendarDate(metadata={"description": "A day (UTC): only changes made up to its end count"})
+    as_of = CalendarDate(
+        metadata={
+            "description": "A day: only lines effective on or before it count. For balances, a day "
+            "after today is a projection that adds the lines accrual policies will post by then"
+        }
+    )
 
 
 class BalanceArgs(AsOfArgs):
@@ -175,4 +191,9 @@ class TypeBalanceOut(OutSchema):
     )
     drawn_on_by = fields.List(
         fields.String(), metadata={"description": "The active types whose requests draw on it, itself first"}
+    )
+    as_of = fields.Date(allow_none=True, metadata={"description": "The day the balance is for; null: now"})
+    projected_lines = fields.List(
+        fields.Nested(PolicyLineOut),
+        metadata={"description": "For a day after today: the lines accrual policies will post by then"},
     )

@@ -1,0 +1,445 @@
+"""The arithmetic of accrual policies, without I/O: the lines a policy posts to one employee's balance
+through a day, given that balance's ledger so far.
+
+The run (domain/accruals.py) writes these lines and a projection shows them: both call ``due_lines``, so
+what a projection promises is what the run posts. Periods, policy years and tenure are calendar
+arithmetic here; hours are exact decimals rounded half up to the cent.
+
+Within a day, events go in this order: what a new policy year lets expire, a front-loaded grant, the
+period's accrual, then carried-over hours that expire unused. Caps look at the balance on the day a line
+counts from, with every line that counts on that day (PTO taken that day included).
+"""
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Two-week periods run in step from this Monday: every other week, Monday to the Sunday after next.
+BIWEEKLY_EPOCH = date(2001, 1, 1)
+ONE_DAY = timedelta(days=1)
+
+
+def cents(hours):
+    """``hours`` rounded half up to the cent."""
+    return Decimal(hours).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A policy as the arithmetic reads it (models.AccrualPolicy holds the same fields)."""
+
+    id: int
+    name: str
+    method: str = "per_period"
+    frequency: str = "monthly"
+    accrue_at: str = "end"
+    prorate: bool = True
+    tiers: tuple = ((0, Decimal("0")),)  # (after_years, hours), sorted by after_years, the first at 0
+    per_hours_worked: Decimal | None = None
+    waiting_days: int = 0
+    credit_waiting: bool = False
+    max_balance: Decimal | None = None
+    max_per_year: Decimal | None = None
+    policy_year: str = "calendar"
+    year_start_month: int | None = None
+    year_start_day: int | None = None
+    carry_over: str = "all"
+    carry_over_hours: Decimal | None = None
+    carry_over_expires_after_days: int | None = None
+
+    @classmethod
+    def of(cls, policy):
+        """The rules of a ``models.AccrualPolicy``."""
+        tiers = tuple((tier["after_years"], Decimal(str(tier["hours"]))) for tier in policy.tiers)
+        fields = {name: getattr(policy, name) for name in cls.__dataclass_fields__ if name != "tiers"}
+        return cls(**fields, tiers=tiers)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A line already in the balance's ledger, as the arithmetic needs it."""
+
+    effective_on: date
+    delta: Decimal
+    kind: str
+    policy_id: int | None = None
+    period_start: date | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line a policy posts: the day it counts from, the period it is for, what moves and why."""
+
+    effective_on: date
+    period_start: date
+    kind: str  # "accrual" or "expiry"
+    delta: Decimal
+    reason: str
+    policy_id: int
+
+    def as_posted(self):
+        """The line as it reads once in the ledger."""
+        return Posted(self.effective_on, self.delta, self.kind, self.policy_id, self.period_start)
+
+
+@dataclass(frozen=True)
+class Worked:
+    """Hours an employee worked in a period (models.HoursWorked)."""
+
+    period_start: date
+    period_end: date
+    hours: Decimal
+
+
+# Calendar arithmetic
+
+
+def month_end(year, month):
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def anniversary(hire_date, years):
+    """The day ``years`` after ``hire_date`` (a February 29th hire's is February 28th in other years)."""
+    try:
+        return hire_date.replace(year=hire_date.year + years)
+    except ValueError:
+        return date(hire_date.year + years, 2, 28)
+
+
+def tenure_years(hire_date, day):
+    """Whole years worked on ``day``: anniversaries reached since ``hire_date``."""
+    years = day.year - hire_date.year
+    if anniversary(hire_date, years) > day:
+        years -= 1
+    return years
+
+
+def year_start_on(rules, hire_date, day):
+    """The first day of the policy year ``day`` falls in."""
+    if rules.policy_year == "calendar":
+        return date(day.year, 1, 1)
+    if rules.policy_year == "fixed":
+        start = date(day.year, rules.year_start_month, rules.year_start_day)
+        return start if start <= day else start.replace(year=day.year - 1)
+    return anniversary(hire_date, max(tenure_years(hire_date, day), 0))
+
+
+def next_year_start(rules, hire_date, day):
+    """The first day of the policy year after the one ``day`` falls in."""
+    if rules.policy_year == "calendar":
+        return date(day.year + 1, 1, 1)
+    if rules.policy_year == "fixed":
+        start = date(day.year, rules.year_start_month, rules.year_start_day)
+        return start if start > day else start.replace(year=day.year + 1)
+    return anniversary(hire_date, max(tenure_years(hire_date, day), -1) + 1)
+
+
+def period_containing(rules, hire_date, day):
+    """(first day, last day) of the accrual period ``day`` falls in."""
+    frequency = rules.frequency
+    if frequency == "weekly":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if frequency == "biweekly":
+        start = BIWEEKLY_EPOCH + timedelta(days=(day - BIWEEKLY_EPOCH).days // 14 * 14)
+        return start, start + timedelta(days=13)
+    if frequency == "semimonthly":
+        if day.day <= 15:
+            return day.replace(day=1), day.replace(day=15)
+        return day.replace(day=16), month_end(day.year, day.month)
+    if frequency == "monthly":
+        return day.replace(day=1), month_end(day.year, day.month)
+    if frequency == "quarterly":
+        first_month = (day.month - 1) // 3 * 3 + 1
+        return date(day.year, first_month, 1), month_end(day.year, first_month + 2)
+    start = year_start_on(rules, hire_date, day)  # yearly: the policy year
+    return start, next_year_start(rules, hire_date, day) - ONE_DAY
+
+
+def periods_from(rules, hire_date, first_day, last_day):
+    """The accrual periods that meet ``first_day``..``last_day``, in order."""
+    start, end = period_containing(rules, hire_date, first_day)
+    while start <= last_day:
+        yield start, end
+        start, end = period_containing(rules, hire_date, end + ONE_DAY)
+
+
+def year_starts_between(rules, hire_date, first_day, last_day):
+    """The first days of policy years from ``first_day`` to ``last_day``, both included."""
+    start = year_start_on(rules, hire_date, first_day)
+    if start < first_day:
+        start = next_year_start(rules, hire_date, first_day)
+    while start <= last_day:
+        yield start
+        start = next_year_start(rules, hire_date, start)
+
+
+def tier_hours(rules, hire_date, day):
+    """(hours, after_years) of the tenure tier that applies on ``day``."""
+    tenure = tenure_years(hire_date, day)
+    after_years, hours = rules.tiers[0]
+    for tier_after, tier_amount in rules.tiers:
+        if tier_after <= tenure:
+            after_years, hours = tier_after, tier_amount
+    return hours, after_years
+
+
+# What a policy posts
+
+
+@dataclass(frozen=True)
+class _Event:
+    effective_on: date
+    order: int  # within a day: 0 year-start expiry, 1 front-loaded grant, 2 accrual, 3 carried-over expiry
+    period_start: date
+    kind: str
+    due: Decimal | None  # an accrual's hours before caps; None: computed when reached (expiries)
+    reason: str
+
+
+@dataclass(frozen=True)
+class Stint:
+    """A stretch of days an employee's balance grows by one policy: from ``start`` to ``end`` (None: open),
+    both included, already within their employment."""
+
+    rules: Rules
+    start: date
+    end: date | None
+
+
+def due_lines(stint, hire_date, history: Iterable[Posted], through, worked: Iterable[Worked] = ()):
+    """The lines ``stint``'s policy posts to the balance through ``through`` that ``history`` (every line of
+    that balance so far) does not hold yet, in the order they count."""
+    rules = stint.rules
+    last_day = through if stint.end is None else min(through, stint.end)
+    if stint.start > last_day:
+        return []
+    history = sorted(history, key=lambda line: line.effective_on)
+    posted = {(line.kind, line.period_start) for line in history if line.policy_id == rules.id}
+    events = sorted(
+        _events(stint, hire_date, last_day, worked), key=lambda event: (event.effective_on, event.order)
+    )
+    ledger = _Ledger(history, rules.id)
+    lines = []
+    carried = {}  # the day carried-over hours expire: how many were carried over
+    for event in events:
+        if (event.kind, event.period_start) in posted:
+            if event.order == 0:  # what it carried was decided then: rebuild it for the expiry to come
+                _carry(rules, event.effective_on, ledger.balance_before(event.effective_on), carried)
+            continue
+        line = _line(rules, hire_date, event, ledger, carried)
+        if line is not None:
+            lines.append(line)
+            ledger.add(line)
+    return lines
+
+
+def _events(stint, hire_date, last_day, worked):
+    """Everything the policy does from the stint's start to ``last_day``, not yet ordered."""
+    rules = stint.rules
+    if rules.method == "per_period":
+        for period_start, period_end in periods_from(rules, hire_date, stint.start, last_day):
+            event = _accrual(stint, hire_date, period_start, period_end, last_day)
+            if event is not None:
+                yield event
+    elif rules.method == "per_hours_worked":
+        for record in worked:
+            if stint.start <= record.period_end <= last_day:
+                event = _earned(stint, hire_date, record, last_day)
+                if event is not None:
+                    yield event
+    else:
+        yield from _grants(stint, hire_date, last_day)
+    for year_start in year_starts_between(rules, hire_date, max(stint.start, hire_date + ONE_DAY), last_day):
+        yield _Event(year_start, 0, year_start, "expiry", None, "")
+        if rules.carry_over != "none" and rules.carry_over_expires_after_days:
+            expires_on = year_start + timedelta(days=rules.carry_over_expires_after_days)
+            if expires_on <= last_day:
+                yield _Event(expires_on, 3, expires_on, "expiry", None, "")
+
+
+def _waited(stint, hire_date, lands_on, last_day):
+    """The day a line landing on ``lands_on`` counts from, after the waiting period (None: never due by
+    ``last_day``, or forfeited), and what to say about it."""
+    rules = stint.rules
+    waiting_ends = hire_date + timedelta(days=rules.waiting_days)
+    if lands_on >= waiting_ends:
+        return lands_on, ""
+    if not rules.credit_waiting or waiting_ends > last_day:
+        return None, ""
+    return waiting_ends, f"; credited after the {rules.waiting_days}-day waiting period"
+
+
+def _accrual(stint, hire_date, period_start, period_end, last_day):
+    """The accrual of one period of a per-period policy, before caps (None: it earns nothing)."""
+    rules = stint.rules
+    covered_from = max(period_start, stint.start)
+    covered_to = period_end if stint.end is None else min(period_end, stint.end)
+    if covered_from > covered_to:
+        return None
+    period_days = (period_end - period_start).days + 1
+    covered_days = (covered_to - covered_from).days + 1
+    note = ""
+    if covered_days < period_days and rules.prorate:
+        lands_on = covered_from if rules.accrue_at == "start" else covered_to
+        fraction = Decimal(covered_days) / Decimal(period_days)
+        note = f"; prorated {covered_days}/{period_days} days"
+    else:
+        lands_on = period_start if rules.accrue_at == "start" else period_end
+        if not covered_from <= lands_on <= covered_to:
+            return None  # not on this policy on the day the period's hours land
+        fraction = Decimal(1)
+    hours, after_years = tier_hours(rules, hire_date, lands_on)
+    effective_on, waited = _waited(stint, hire_date, lands_on, last_day)
+    if effective_on is None or effective_on > last_day:
+        return None
+    tier = f"; tier after {after_years} years" if after_years else ""
+    reason = f"{rules.name}: {period_start} to {period_end}{tier}{note}{waited}"
+    return _Event(effective_on, 2, period_start, "accrual", cents(hours * fraction), reason)
+
+
+def _earned(stint, hire_date, record, last_day):
+    """The accrual for hours worked in one posted period, before caps."""
+    rules = stint.rules
+    hours, after_years = tier_hours(rules, hire_date, record.period_end)
+    effective_on, waited = _waited(stint, hire_date, record.period_end, last_day)
+    if effective_on is None:
+        return None
+    tier = f"; tier after {after_years} years" if after_years else ""
+    worked = f"{record.hours:.2f} h worked {record.period_start} to {record.period_end}"
+    rate = f"{hours:.2f} h per {rules.per_hours_worked:.2f} h worked"
+    reason = f"{rules.name}: {worked}, {rate}{tier}{waited}"
+    return _Event(
+        effective_on,
+        2,
+        record.period_start,
+        "accrual",
+        cents(record.hours / rules.per_hours_worked * hours),
+        reason,
+    )
+
+
+def _grants(stint, hire_date, last_day):
+    """A front-loaded policy's grants: one on each policy year's first day, and a joiner's for the rest of
+    the year they join in (prorated by days when the policy says so)."""
+    rules = stint.rules
+    first_year = year_start_on(rules, hire_date, stint.start)
+    year_start = first_year
+    while year_start <= last_day:
+        year_end = next_year_start(rules, hire_date, year_start) - ONE_DAY
+        hours, after_years = tier_hours(rules, hire_date, max(year_start, stint.start))
+        lands_on = max(year_start, stint.start)
+        note = ""
+        if lands_on > year_start and rules.prorate:
+            days, year_days = (year_end - lands_on).days + 1, (year_end - year_start).days + 1
+            hours = hours * Decimal(days) / Decimal(year_days)
+            note = f"; prorated {days}/{year_days} days"
+        effective_on, waited = _waited(stint, hire_date, lands_on, last_day)
+        if effective_on is not None and effective_on <= last_day:
+            tier = f"; tier after {after_years} years" if after_years else ""
+            reason = f"{rules.name}: grant for {year_start} to {year_end}{tier}{note}{waited}"
+            yield _Event(effective_on, 1, year_start, "accrual", cents(hours), reason)
+        year_start = year_end + ONE_DAY
+
+
+def _carry(rules, year_start, balance, carried):
+    """What a balance of ``balance`` keeps into the policy year starting on ``year_start``, noted in
+    ``carried`` under the day those hours expire if unused, when the policy says they do."""
+    if balance <= 0 or rules.carry_over == "all":
+        keeps = max(balance, ZERO)
+    elif rules.carry_over == "none":
+        keeps = ZERO
+    else:
+        keeps = min(balance, rules.carry_over_hours)
+    if rules.carry_over_expires_after_days:
+        carried[year_start + timedelta(days=rules.carry_over_expires_after_days)] = keeps
+    return keeps
+
+
+def _line(rules, hire_date, event, ledger, carried):
+    """The line ``event`` posts given the ledger so far, or None when it moves nothing worth a line."""
+    day = event.effective_on
+    if event.order == 0:
+        balance = ledger.balance_before(day)
+        keeps = _carry(rules, day, balance, carried)
+        if balance <= keeps:
+            return None
+        limit = "nothing" if rules.carry_over == "none" else f"up to {rules.carry_over_hours:.2f} h"
+        reason = (
+            f"{rules.name}: the policy year from {day} carries over {limit}; {balance - keeps:.2f} h expire"
+        )
+        return Line(day, event.period_start, "expiry", keeps - balance, reason, rules.id)
+    if event.order == 3:
+        year_start = day - timedelta(days=rules.carry_over_expires_after_days)
+        keeps = carried.get(day, ZERO)
+        used = ledger.used_between(year_start, day)
+        unused = min(keeps - used, ledger.balance_before(day))
+        if unused <= 0:
+            return None
+        reason = (
+            f"{rules.name}: {unused:.2f} h of the {keeps:.2f} h carried over on {year_start} "
+            f"unused after {rules.carry_over_expires_after_days} days expire"
+        )
+        return Line(day, day, "expiry", -unused, reason, rules.id)
+    hours, reason = event.due, event.reason
+    if rules.max_per_year is not None:
+        room = max(
+            rules.max_per_year - ledger.accrued_in_year(year_start_on(rules, hire_date, day), day), ZERO
+        )
+        if hours > room:
+            hours, reason = (
+                room,
+                f"{reason}; {event.due:.2f} h due, capped at {rules.max_per_year:.2f} h a year",
+            )
+    if rules.max_balance is not None:
+        room = max(rules.max_balance - ledger.balance_on(day), ZERO)
+        if hours > room:
+            hours, reason = (
+                room,
+                f"{reason}; {event.due:.2f} h due, capped at the {rules.max_balance:.2f} h maximum balance",
+            )
+    return Line(day, event.period_start, "accrual", hours, reason, rules.id)
+
+
+class _Ledger:
+    """The balance's lines, existing and new, read by day as the events advance."""
+
+    def __init__(self, history, policy_id):
+        self.lines = list(history)
+        self.policy_id = policy_id
+
+    def add(self, line):
+        self.lines.append(line.as_posted())
+
+    def balance_on(self, day):
+        return sum((line.delta for line in self.lines if line.effective_on <= day), ZERO)
+
+    def balance_before(self, day):
+        return sum((line.delta for line in self.lines if line.effective_on < day), ZERO)
+
+    def accrued_in_year(self, year_start, day):
+        return sum(
+            (
+                line.delta
+                for line in self.lines
+                if line.policy_id == self.policy_id
+                and line.kind == "accrual"
+                and year_start <= line.effective_on <= day
+            ),
+            ZERO,
+        )
+
+    def used_between(self, first_day, before):
+        """Hours taken (less those refunded) from ``first_day`` up to the day before ``before``."""
+        return -sum(
+            (
+                line.delta
+                for line in self.lines
+                if line.kind in ("pto_taken", "refund") and first_day <= line.effective_on < before
+            ),
+            ZERO,
+        )

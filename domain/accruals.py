@@ -1,0 +1,635 @@
+"""Accrual policies at work: the policies, who is on which from when, the hours worked that some count, the
+run that posts their lines, and the projection that shows those lines before they are posted.
+
+The arithmetic is domain/accrual_rules.py. A run and a projection read the same things (an employee's
+stints on a policy, their balance's ledger, their hours worked) and ask it the same question, so a
+projection to a day is what a run through that day posts. The database posts each line once (one per
+employee, policy, period and kind), whatever runs at the same time.
+"""
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from werkzeug.exceptions import Conflict, NotFound
+
+from database import dialect_name, execute
+from domain import ledger, pto_types
+from domain.accrual_rules import ONE_DAY, Posted, Rules, Stint, Worked, due_lines
+from errors import InvalidField
+from models import (
+    AccrualAssignment,
+    AccrualPolicy,
+    AccrualRun,
+    Balance,
+    Employee,
+    HoursWorked,
+    LedgerLine,
+    db,
+    today,
+    utcnow,
+)
+
+# Employees a run handles per transaction: their rows stay locked for one batch's work only, and what a
+# batch reads and writes stays bounded however large the company is.
+BATCH_SIZE = 500
+
+
+class PolicyArchived(Conflict):
+    description = "The policy is archived: it cannot be assigned (its lines and assignments stay)."
+
+
+class HistoryPosted(Conflict):
+    description = (
+        "A policy already posted lines to this balance on or after that day: assign from a later day, so "
+        "that no posted line is rewritten."
+    )
+
+
+class NotAnAccruingType(InvalidField):
+    description = "type names no active type with a balance of its own."
+
+
+# Policies
+
+
+def select_policies(archived=False, type_key=None):
+    """The statement listing policies (active or archived), by name."""
+    statement = select(AccrualPolicy).order_by(AccrualPolicy.name, AccrualPolicy.id)
+    statement = statement.where(
+        AccrualPolicy.archived_at.is_not(None) if archived else AccrualPolicy.archived_at.is_(None)
+    )
+    if type_key is not None:
+        statement = statement.where(AccrualPolicy.type == type_key)
+    return statement
+
+
+def get_policy_or_404(policy_id):
+    """The policy with ``policy_id`` (archived ones too), or 404."""
+    policy = db.session.get(AccrualPolicy, policy_id)
+    if policy is None:
+        raise NotFound("No accrual policy with that id.")
+    return policy
+
+
+def add_policy(data):
+    """Add a policy for an active type with a balance of its own."""
+    _require_accruing_type(data["type"])
+    # Hours kept as text in the JSON column: exact, where a JSON number could come back as a float.
+    tiers = [{"after_years": tier["after_years"], "hours": str(tier["hours"])} for tier in data["tiers"]]
+    policy = AccrualPolicy(**{**data, "tiers": tiers})
+    if policy.for_new_hires:
+        _clear_new_hires_policy(policy.type)
+    db.session.add(policy)
+    db.session.flush()
+    return policy
+
+
+def change_policy(policy_id, changes):
+    """Rename a policy, make it the new hires' policy or not, archive or restore it. Its rules never change:
+    lines posted under them must stay explainable (a new policy, assigned from a day, changes them)."""
+    policy = get_policy_or_404(policy_id)
+    archived = changes.pop("archived", None)
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    if archived is not None:
+        policy.archived_at = (policy.archived_at or utcnow()) if archived else None
+    if policy.archived_at is not None:
+        policy.for_new_hires = False
+    if changes.get("for_new_hires"):
+        _clear_new_hires_policy(policy.type, keep=policy.id)
+    db.session.flush()
+    return policy
+
+
+def archive_policy(policy_id):
+    """Archive a policy: no new assignments; those it has keep posting (assign another to stop them)."""
+    return change_policy(policy_id, {"archived": True})
+
+
+def _clear_new_hires_policy(type_key, keep=None):
+    statement = update(AccrualPolicy).where(AccrualPolicy.type == type_key, AccrualPolicy.for_new_hires)
+    if keep is not None:
+        statement = statement.where(AccrualPolicy.id != keep)
+    db.session.execute(statement.values(for_new_hires=False))
+
+
+def _require_accruing_type(key):
+    pto_type = pto_types.find_type(key)
+    if pto_type is None or pto_type.balance != "own" or pto_type.archived:
+        raise NotAnAccruingType("type", f"{key!r} is not an active type with a balance of its own.")
+    return pto_type
+
+
+# Assignments
+
+
+def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
+    """From ``effective_from`` on, the employee's balance in the policy's type grows by it (or, with
+    ``policy_id`` None and ``type_key``, by no policy). The caller holds the employee's lock.
+
+    409 if a policy already posted lines to that balance from that day on: assignments change what is to
+    come, never what was posted.
+    """
+    if policy_id is not None:
+        policy = get_policy_or_404(policy_id)
+        if policy.archived_at is not None:
+            raise PolicyArchived()
+        type_key = policy.type
+    else:
+        _require_accruing_type(type_key)
+    if effective_from < employee.hire_date:
+        raise InvalidField("effective_from", "The employee was not hired yet on that day.")
+    posted_since = select(LedgerLine.id).where(
+        LedgerLine.employee_id == employee.id,
+        LedgerLine.type == type_key,
+        LedgerLine.policy_id.is_not(None),
+        LedgerLine.effective_on >= effective_from,
+    )
+    if db.session.scalar(posted_since.limit(1)) is not None:
+        raise HistoryPosted()
+    existing = db.session.scalar(
+        select(AccrualAssignment).where(
+            AccrualAssignment.employee_id == employee.id,
+            AccrualAssignment.type == type_key,
+            AccrualAssignment.effective_from == effective_from,
+        )
+    )
+    if existing is not None:  # a correction of the same day's assignment, before anything was posted
+        db.session.delete(existing)
+        db.session.flush()
+    assignment = AccrualAssignment(
+        employee_id=employee.id,
+        type=type_key,
+        policy_id=policy_id,
+        effective_from=effective_from,
+        assigned_by=actor_id,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def assign_new_hire(employee, actor_id):
+    """Put a new employee on each type's policy for new hires, from their hire date."""
+    policies = db.session.scalars(
+        select(AccrualPolicy).where(AccrualPolicy.for_new_hires, AccrualPolicy.archived_at.is_(None))
+    )
+    for policy in policies:
+        db.session.add(
+            AccrualAssignment(
+                employee_id=employee.id,
+                type=policy.type,
+                policy_id=policy.id,
+                effective_from=employee.hire_date,
+                assigned_by=actor_id,
+            )
+        )
+
+
+def select_assignments(employee_id):
+    """The statement listing an employee's assignments, by type and day."""
+    return (
+        select(AccrualAssignment)
+        .where(AccrualAssignment.employee_id == employee_id)
+        .order_by(AccrualAssignment.type, AccrualAssignment.effective_from)
+    )
+
+
+# Hours worked
+
+
+def post_hours_worked(employee, period_start, period_end, hours, actor_id):
+    """Record the hours an employee worked in a period (one record per period start; posting it again
+    replaces it until a policy counted it)."""
+    if period_end < period_start:
+        raise InvalidField("period_end", "The period ends before it starts.")
+    record = db.session.scalar(
+        select(HoursWorked).where(
+            HoursWorked.employee_id == employee.id, HoursWorked.period_start == period_start
+        )
+    )
+    if record is not None:
+        counted = select(LedgerLine.id).where(
+            LedgerLine.employee_id == employee.id,
+            LedgerLine.kind == "accrual",
+            LedgerLine.period_start == period_start,
+            LedgerLine.policy_id.in_(
+                select(AccrualPolicy.id).where(AccrualPolicy.method == "per_hours_worked")
+            ),
+        )
+        if db.session.scalar(counted.limit(1)) is not None:
+            raise Conflict("A policy already counted the hours of that period: they cannot change.")
+        record.period_end, record.hours, record.posted_by = period_end, hours, actor_id
+    else:
+        record = HoursWorked(
+            employee_id=employee.id,
+            period_start=period_start,
+            period_end=period_end,
+            hours=hours,
+            posted_by=actor_id,
+        )
+        db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def select_hours_worked(employee_id):
+    """The statement listing an employee's hours worked, by period."""
+    return (
+        select(HoursWorked).where(HoursWorked.employee_id == employee_id).order_by(HoursWorked.period_start)
+    )
+
+
+# What policies post: for one employee (projection), or for everyone (the run)
+
+
+@dataclass
+class _Facts:
+    """What the arithmetic needs of a batch of employees."""
+
+    employees: dict  # id: (hire_date, left_on)
+    stints: dict  # (employee_id, type): [Stint, ...] in order
+    history: dict  # (employee_id, type): [Posted, ...]
+    worked: dict  # employee_id: [Worked, ...]
+
+
+def _rules_of(policy_ids, cache):
+    missing = [policy_id for policy_id in policy_ids if policy_id not in cache]
+    if missing:
+        for policy in db.session.scalars(select(AccrualPolicy).where(AccrualPolicy.id.in_(missing))):
+            cache[policy.id] = Rules.of(policy)
+    return cache
+
+
+def _read_facts(employee_ids, rules_cache):
+    """Read the employees, their assignments, ledgers and hours worked: a fixed number of statements for
+    the whole batch."""
+    employees = {
+        row.id: (row.hire_date, row.left_on)
+        for row in db.session.execute(
+            select(Employee.id, Employee.hire_date, Employee.left_on).where(Employee.id.in_(employee_ids))
+        )
+    }
+    assignments = defaultdict(list)
+    for row in db.session.execute(
+        select(
+            AccrualAssignment.employee_id,
+            AccrualAssignment.type,
+            AccrualAssignment.policy_id,
+            AccrualAssignment.effective_from,
+        )
+        .where(AccrualAssignment.employee_id.in_(employee_ids))
+        .order_by(AccrualAssignment.employee_id, AccrualAssignment.type, AccrualAssignment.effective_from)
+    ):
+        assignments[row.employee_id, row.type].append((row.effective_from, row.policy_id))
+    _rules_of(
+        {policy_id for rows in assignments.values() for _day, policy_id in rows if policy_id}, rules_cache
+    )
+    stints = {}
+    for (employee_id, type_key), rows in assignments.items():
+        hire_date, left_on = employees[employee_id]
+        stints[employee_id, type_key] = list(_stints(rows, hire_date, left_on, rules_cache))
+    history = defaultdict(list)
+    types = {type_key for _employee, type_key in stints}
+    if types:
+        for row in db.session.execute(
+            select(
+                LedgerLine.employee_id,
+                LedgerLine.type,
+                LedgerLine.effective_on,
+                LedgerLine.delta,
+                LedgerLine.kind,
+                LedgerLine.policy_id,
+                LedgerLine.period_start,
+            ).where(LedgerLine.employee_id.in_(employee_ids), LedgerLine.type.in_(types))
+        ):
+            history[row.employee_id, row.type].append(
+                Posted(row.effective_on, Decimal(str(row.delta)), row.kind, row.policy_id, row.period_start)
+            )
+    worked = defaultdict(list)
+    if any(rules.method == "per_hours_worked" for rules in rules_cache.values()):
+        for row in db.session.execute(
+            select(
+                HoursWorked.employee_id, HoursWorked.period_start, HoursWorked.period_end, HoursWorked.hours
+            ).where(HoursWorked.employee_id.in_(employee_ids))
+        ):
+            worked[row.employee_id].append(Worked(row.period_start, row.period_end, Decimal(str(row.hours))))
+    return _Facts(employees, stints, history, worked)
+
+
+def _stints(assignments, hire_date, left_on, rules_cache):
+    """The stretches of an employee's employment each policy of one type covers, from its assignments
+    ((effective_from, policy_id), in order)."""
+    for index, (start, policy_id) in enumerate(assignments):
+        following = assignments[index + 1][0] - ONE_DAY if index + 1 < len(assignments) else None
+        end = left_on if following is None else (following if left_on is None else min(following, left_on))
+        start = max(start, hire_date)
+        if policy_id is not None and (end is None or start <= end):
+            yield Stint(rules_cache[policy_id], start, end)
+
+
+def _due(facts, through):
+    """Every line due through ``through`` for the batch: {(employee_id, type): [Line, ...]}."""
+    due = {}
+    for (employee_id, type_key), stints in facts.stints.items():
+        hire_date, _left_on = facts.employees[employee_id]
+        history = list(facts.history[employee_id, type_key])
+        lines = []
+        for stint in stints:
+            new = due_lines(stint, hire_date, history, through, facts.worked.get(employee_id, ()))
+            history.extend(line.as_posted() for line in new)
+            lines.extend(new)
+        if lines:
+            due[employee_id, type_key] = sorted(lines, key=lambda line: line.effective_on)
+    return due
+
+
+def project(employee_id, through):
+    """The lines the employee's policies will post through ``through`` that are not posted yet:
+    {type: [Line, ...]}, each type's in the order they count."""
+    facts = _read_facts([employee_id], {})
+    return {type_key: lines for (_employee, type_key), lines in _due(facts, through).items()}
+
+
+@dataclass
+class RunSummary:
+    """What a run posted, or a preview would post."""
+
+    through: object
+    employees: int = 0
+    lines: int = 0
+    hours: Decimal = Decimal("0.00")
+    seconds: float = 0.0
+    run: AccrualRun | None = None
+    sample: list | None = None  # a preview's first lines: (employee_id, type, Line)
+
+
+SAMPLE_SIZE = 100
+
+
+def employees_to_accrue(through):
+    """How many employees a run through ``through`` looks at."""
+    return len(_employees_to_accrue(through))
+
+
+def _employees_to_accrue(through):
+    """The ids of active employees hired by ``through`` with a policy assigned by then, in order."""
+    return db.session.scalars(
+        select(Employee.id)
+        .where(
+            Employee.archived_at.is_(None),
+            Employee.hire_date <= through,
+            Employee.id.in_(
+                select(AccrualAssignment.employee_id).where(
+                    AccrualAssignment.policy_id.is_not(None), AccrualAssignment.effective_from <= through
+                )
+            ),
+        )
+        .order_by(Employee.id)
+    ).all()
+
+
+def preview_run(through):
+    """What a run through ``through`` would post now, written nowhere."""
+    started = time.perf_counter()
+    summary = RunSummary(through=through, sample=[])
+    rules_cache = {}
+    ids = _employees_to_accrue(through)
+    for batch in _batches(ids):
+        due = _due(_read_facts(batch, rules_cache), through)
+        _count(summary, due)
+        for (employee_id, type_key), lines in due.items():
+            summary.sample.extend(
+                (employee_id, type_key, line) for line in lines[: SAMPLE_SIZE - len(summary.sample)]
+            )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _count(summary, due):
+    summary.employees += len({employee_id for employee_id, _type in due})
+    summary.lines += sum(len(lines) for lines in due.values())
+    summary.hours += sum((line.delta for lines in due.values() for line in lines), Decimal("0.00"))
+
+
+def _batches(ids):
+    for index in range(0, len(ids), BATCH_SIZE):
+        yield ids[index : index + BATCH_SIZE]
+
+
+def run_day(through=None):
+    """The day a run posts through: ``through``, today if None. Lines are posted when due, never ahead
+    (a projection shows what is to come)."""
+    day = today()
+    if through is None:
+        return day
+    if through > day:
+        raise InvalidField(
+            "through",
+            f"Lines are posted when due: through is at most today ({day}). A projection shows later ones.",
+        )
+    return through
+
+
+def select_runs():
+    """The statement listing runs, the latest first."""
+    return select(AccrualRun).order_by(AccrualRun.id.desc())
+
+
+def get_run_or_404(run_id):
+    """The run with ``run_id``, or 404."""
+    run = db.session.get(AccrualRun, run_id)
+    if run is None:
+        raise NotFound("No accrual run with that id.")
+    return run
+
+
+def start_run(through, trigger, actor_id=None):
+    """Record a run through ``through`` as started; the caller commits it, so admins see it while it runs."""
+    run = AccrualRun(through=through, trigger=trigger, started_by=actor_id, status="running")
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def run_accruals(run, progress=None):
+    """Post every line due through the run's day, one batch of employees per transaction.
+
+    It commits each batch with the run's counts (a named exception to one transaction per request: a run
+    over thousands of employees must not hold all their locks at once, and an interrupted run keeps what
+    it committed). Each batch locks its employees first, then reads what is posted: a second run at the
+    same time waits for the lock and then finds the lines there, and PTO filed meanwhile queues behind
+    the batch. ``progress(count)`` is told how many employees each batch handled.
+    """
+    started = time.perf_counter()
+    through = run.through
+    run_id = run.id
+    rules_cache = {}
+    ids = _employees_to_accrue(through)
+    db.session.commit()
+    for batch in _batches(ids):
+        locked = _lock_batch(batch)
+        due = _due(_read_facts(locked, rules_cache), through)
+        _post(due)
+        summary = RunSummary(through=through)
+        _count(summary, due)
+        execute(
+            update(AccrualRun)
+            .where(AccrualRun.id == run_id)
+            .values(
+                employees=AccrualRun.employees + summary.employees,
+                lines=AccrualRun.lines + summary.lines,
+                hours=func.round(AccrualRun.hours + summary.hours, 2),
+            )
+        )
+        db.session.commit()
+        if progress is not None:
+            progress(len(batch))
+    run = db.session.get(AccrualRun, run_id)
+    run.status, run.finished_at = "finished", utcnow()
+    db.session.commit()
+    return run, time.perf_counter() - started
+
+
+def _lock_batch(batch):
+    """Lock the batch's employees that are still active, in id order; their ids."""
+    statement = (
+        select(Employee.id)
+        .where(Employee.id.in_(batch), Employee.archived_at.is_(None))
+        .order_by(Employee.id)
+    )
+    return db.session.scalars(statement.with_for_update()).all()
+
+
+_INSERT_LINES = insert(LedgerLine.__table__)
+
+
+def _post(due):
+    """Write the batch's lines, each with the balance after it in the order written, and move the
+    balances by them: a bounded number of statements whatever the batch's size."""
+    if not due:
+        return
+    keys = list(due)
+    held = {
+        (row.employee_id, row.type): Decimal(str(row.hours_balance))
+        for row in db.session.execute(
+            select(Balance.employee_id, Balance.type, Balance.hours_balance).where(
+                Balance.employee_id.in_({employee_id for employee_id, _type in keys}),
+                Balance.type.in_({type_key for _employee, type_key in keys}),
+            )
+        )
+    }
+    now = utcnow()
+    rows, balances = [], []
+    for (employee_id, type_key), lines in due.items():
+        balance = held.get((employee_id, type_key), Decimal("0.00"))
+        for line in lines:
+            balance += line.delta
+            rows.append(
+                {
+                    "employee_id": employee_id,
+                    "type": type_key,
+                    "kind": line.kind,
+                    "delta": line.delta,
+                    "balance_after": balance,
+                    "reason": line.reason,
+                    "actor_id": None,
+                    "pto_entry_id": None,
+                    "effective_on": line.effective_on,
+                    "policy_id": line.policy_id,
+                    "period_start": line.period_start,
+                    "created_at": now,
+                }
+            )
+        balances.append(
+            {"employee_id": employee_id, "type": type_key, "hours_balance": balance, "pending_hours": 0}
+        )
+    execute(_INSERT_LINES, rows)
+    upsert = (pg_insert if dialect_name() == "postgresql" else sqlite_insert)(Balance)
+    execute(
+        upsert.on_conflict_do_update(
+            index_elements=[Balance.employee_id, Balance.type],
+            set_={"hours_balance": upsert.excluded.hours_balance},
+        ),
+        balances,
+    )
+
+
+# What an employee sees
+
+
+@dataclass
+class Outlook:
+    """An employee's policy in one type today, and what it posts next."""
+
+    type: str
+    policy_id: int
+    policy_name: str
+    next_accrual_on: object = None
+    next_accrual_hours: Decimal | None = None
+
+
+# How far ahead the next accrual is looked for: a yearly policy's next line is at most a year away.
+LOOKAHEAD = timedelta(days=400)
+
+
+def outlook(employee_id):
+    """Each of the employee's current policies with the day and hours of their next accrual line."""
+    day = today()
+    facts = _read_facts([employee_id], {})
+    upcoming = _due(facts, day + LOOKAHEAD)
+    shown = []
+    for (_employee, type_key), stints in sorted(facts.stints.items()):
+        current = [
+            stint
+            for stint in stints
+            if stint.start <= day + LOOKAHEAD and (stint.end is None or stint.end >= day)
+        ]
+        if not current:
+            continue
+        rules = current[0].rules
+        following = [
+            line
+            for line in upcoming.get((employee_id, type_key), ())
+            if line.kind == "accrual" and line.policy_id == rules.id and line.effective_on > day
+        ]
+        entry = Outlook(type=type_key, policy_id=rules.id, policy_name=rules.name)
+        if following:
+            entry.next_accrual_on, entry.next_accrual_hours = following[0].effective_on, following[0].delta
+        shown.append(entry)
+    return shown
+
+
+def balances_on(employee_id, day):
+    """The employee's balances (``ledger.employee_balances``) on ``day``: by the ledger up to it, and for
+    a day after today, with the lines their policies will post by then added (``projected_lines``).
+    Pending hours are those of today's undecided requests."""
+    balances = ledger.employee_balances(employee_id)
+    if day > today():
+        projected = project(employee_id, day)
+        for balance in balances:
+            balance.projected_lines = projected.get(balance.type, [])
+            balance.hours_balance += sum((line.delta for line in balance.projected_lines), Decimal("0.00"))
+    else:
+        held = ledger.balances_on_day(employee_id, day)
+        for balance in balances:
+            balance.hours_balance = held.get(balance.type, Decimal("0.00"))
+    for balance in balances:
+        balance.as_of = day
+    return balances
+
+
+def balance_on(employee_id, type_key=None, day=None):
+    """``ledger.balance_on``, projected for a day after today with the lines policies will post by then."""
+    pto_type, hours = ledger.balance_on(employee_id, type_key, day)
+    if day is not None and day > today():
+        hours += sum(
+            (line.delta for line in project(employee_id, day).get(pto_type.key, ())), Decimal("0.00")
+        )
+    return pto_type, hours

@@ -1,0 +1,64 @@
+"""/accrual-runs: posting what accrual policies owe, through a day, as `flask accrue` does; and previews."""
+
+from flask import url_for
+from flask_jwt_extended import current_user, jwt_required
+
+from domain import accruals
+from domain.permissions import AdminOnly
+from schemas.accruals import PreviewOut, RunIn, RunOut
+from schemas.fields import PageArgs
+from web import rate_limits
+from web.api import Blueprint
+from web.pagination import PAGE_HEADERS, paginate
+from web.tokens import admin_required
+
+blp = Blueprint(
+    "accrual_runs",
+    __name__,
+    url_prefix="/accrual-runs",
+    description="Accrual runs: posting what policies owe",
+)
+
+
+@blp.get("")
+@blp.errors(AdminOnly)
+@jwt_required()
+@admin_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, RunOut(many=True), headers=PAGE_HEADERS)
+def list_accrual_runs(args):
+    """List the accrual runs, the latest first (admins)."""
+    return paginate(accruals.select_runs(), args)
+
+
+@blp.post("")
+@blp.errors(AdminOnly, 429)
+@blp.doc(
+    description="Runs what `flask accrue` runs, in this request: each batch of employees commits on its own "
+    "(an interrupted run keeps what it committed, and the next run posts the rest). With "
+    '`"preview": true` it answers what it would post (200) and writes nothing.'
+)
+@jwt_required()
+@admin_required
+@blp.arguments(RunIn, required=False, example={"through": "2027-01-31", "preview": True})
+@blp.response(201, RunOut)
+@blp.alt_response(200, schema=PreviewOut, description="A preview: what the run would post")
+@rate_limits.limit_writes()
+def start_accrual_run(data):
+    """Post every accrual, cap and expiry line due through a day (admins), or preview them."""
+    through = accruals.run_day(data.get("through"))
+    if data["preview"]:
+        return PreviewOut().dump(accruals.preview_run(through)), 200
+    run = accruals.start_run(through, "api", current_user.id)
+    run, _seconds = accruals.run_accruals(run)
+    return run, 201, {"Location": url_for("accrual_runs.get_accrual_run", run_id=run.id)}
+
+
+@blp.get("/<id:run_id>")
+@blp.errors(AdminOnly)
+@jwt_required()
+@admin_required
+@blp.response(200, RunOut)
+def get_accrual_run(run_id):
+    """Show one accrual run (admins)."""
+    return accruals.get_run_or_404(run_id)
