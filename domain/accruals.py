@@ -8,8 +8,8 @@ employee, policy, period and kind), whatever runs at the same time.
 """
 
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import defaultdict, namedtuple
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from werkzeug.exceptions import Conflict, NotFound
 
 from database import dialect_name, execute
 from domain import ledger, pto_types
-from domain.accrual_rules import ONE_DAY, Posted, Rules, Stint, Worked, due_lines
+from domain.accrual_rules import ONE_DAY, Line, Posted, Rules, Stint, Worked, due_lines
 from errors import InvalidField
 from models import (
     AccrualAssignment,
@@ -325,7 +325,13 @@ def _read_facts(employee_ids, rules_cache):
 
 def _stints(assignments, hire_date, left_on, rules_cache):
     """The stretches of an employee's employment each policy of one type covers, from its assignments
-    ((effective_from, policy_id), in order)."""
+    ((effective_from, policy_id), in order). Assigning the policy already in force changes nothing: its
+    periods run on unbroken."""
+    assignments = [
+        (start, policy_id)
+        for index, (start, policy_id) in enumerate(assignments)
+        if index == 0 or assignments[index - 1][1] != policy_id
+    ]
     for index, (start, policy_id) in enumerate(assignments):
         following = assignments[index + 1][0] - ONE_DAY if index + 1 < len(assignments) else None
         end = left_on if following is None else (following if left_on is None else min(following, left_on))
@@ -367,10 +373,11 @@ class RunSummary:
     hours: Decimal = Decimal("0.00")
     seconds: float = 0.0
     run: AccrualRun | None = None
-    sample: list | None = None  # a preview's first lines: (employee_id, type, Line)
+    sample: list | None = None  # a preview's first lines (SampleLine)
 
 
 SAMPLE_SIZE = 100
+SampleLine = namedtuple("SampleLine", ["employee_id", "type", *Line.__dataclass_fields__])
 
 
 def employees_to_accrue(through):
@@ -406,7 +413,8 @@ def preview_run(through):
         _count(summary, due)
         for (employee_id, type_key), lines in due.items():
             summary.sample.extend(
-                (employee_id, type_key, line) for line in lines[: SAMPLE_SIZE - len(summary.sample)]
+                SampleLine(employee_id, type_key, *astuple(line))
+                for line in lines[: SAMPLE_SIZE - len(summary.sample)]
             )
     summary.seconds = time.perf_counter() - started
     return summary

@@ -35,23 +35,30 @@ def list_accrual_runs(args):
 @blp.errors(AdminOnly, 429)
 @blp.doc(
     description="Runs what `flask accrue` runs, in this request: each batch of employees commits on its own "
-    "(an interrupted run keeps what it committed, and the next run posts the rest). With "
-    '`"preview": true` it answers what it would post (200) and writes nothing.'
+    "(an interrupted run keeps what it committed, and the next run posts the rest)."
 )
 @jwt_required()
 @admin_required
-@blp.arguments(RunIn, required=False, example={"through": "2027-01-31", "preview": True})
+@blp.arguments(RunIn, required=False, example={"through": "2027-01-31"})
 @blp.response(201, RunOut)
-@blp.alt_response(200, schema=PreviewOut, description="A preview: what the run would post")
 @rate_limits.limit_writes()
 def start_accrual_run(data):
-    """Post every accrual, cap and expiry line due through a day (admins), or preview them."""
-    through = accruals.run_day(data.get("through"))
-    if data["preview"]:
-        return PreviewOut().dump(accruals.preview_run(through)), 200
-    run = accruals.start_run(through, "api", current_user.id)
+    """Post every accrual, cap and expiry line due through a day (admins)."""
+    run = accruals.start_run(accruals.run_day(data.get("through")), "api", current_user.id)
     run, _seconds = accruals.run_accruals(run)
-    return run, 201, {"Location": url_for("accrual_runs.get_accrual_run", run_id=run.id)}
+    return run, {"Location": url_for("accrual_runs.get_accrual_run", run_id=run.id)}
+
+
+@blp.post("/preview")
+@blp.errors(AdminOnly, 429)
+@jwt_required()
+@admin_required
+@blp.arguments(RunIn, required=False, example={"through": "2027-01-31"})
+@blp.response(200, PreviewOut)
+@rate_limits.limit_writes()
+def preview_accrual_run(data):
+    """Show what a run through a day would post now, writing nothing (admins)."""
+    return accruals.preview_run(accruals.run_day(data.get("through")))
 
 
 @blp.get("/<id:run_id>")

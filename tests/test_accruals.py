@@ -1,0 +1,418 @@
+"""Accrual policies as HR uses them: policies, who is on which, the run that posts their lines (safe to
+schedule daily), and projections that show a balance on a future day before anything is posted
+(PRODUCT.md §7; the arithmetic alone is in test_accrual_rules.py)."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from flask.cli import FlaskGroup
+
+from domain import accruals
+from helpers import create_employee, create_pto_type, file_pto, ledger
+from models import AccrualRun, db, today
+
+MONTHLY_VACATION = {
+    "name": "Vacation, monthly",
+    "type": "vacation",
+    "frequency": "monthly",
+    "tiers": [{"after_years": 0, "hours": 6.67}, {"after_years": 3, "hours": 10}],
+    "max_balance": 80,
+    "carry_over": "up_to",
+    "carry_over_hours": 40,
+}
+
+
+def create_policy(client, admin, **fields):
+    response = client.post("/accrual-policies", json={**MONTHLY_VACATION, **fields}, headers=admin)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def hire_on(client, admin, hire_date, hours_balance=0, name="Dana"):
+    response = client.post(
+        "/employees",
+        json={"name": name, "hours_balance": hours_balance, "hire_date": str(hire_date)},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def assign(client, admin, employee_id, policy_id, effective_from, **fields):
+    body = {"policy_id": policy_id, "effective_from": str(effective_from), **fields}
+    return client.post(f"/employees/{employee_id}/accrual-assignments", json=body, headers=admin)
+
+
+def run_through(app, day):
+    """A run through ``day``, as `flask accrue` makes one (a day after today too: what a projection
+    promises for it); the run's record."""
+    with app.app_context():
+        run = accruals.start_run(day, "cli")
+        db.session.commit()
+        run, _seconds = accruals.run_accruals(run)
+        return {"id": run.id, "lines": run.lines, "hours": run.hours, "status": run.status}
+
+
+def policy_lines(client, admin, employee_id):
+    return [
+        (line["effective_on"], line["kind"], line["delta"])
+        for line in ledger(client, admin, employee_id).lines
+        if line["policy_id"] is not None
+    ]
+
+
+def months_ago(months):
+    day = today()
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, 1)
+
+
+# Policies
+
+
+def test_an_admin_creates_a_policy_and_everyone_can_read_it(client, admin, report):
+    policy = create_policy(client, admin)
+
+    assert policy["tiers"] == [{"after_years": 0, "hours": 6.67}, {"after_years": 3, "hours": 10}]
+    assert (policy["method"], policy["frequency"], policy["accrue_at"]) == ("per_period", "monthly", "end")
+    listed = client.get("/accrual-policies", headers=report.headers)
+    assert [shown["id"] for shown in listed.json] == [policy["id"]]
+    assert client.get(f"/accrual-policies/{policy['id']}", headers=report.headers).json == policy
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"tiers": [{"after_years": 1, "hours": 8}]}, "tiers"),
+        ({"tiers": [{"after_years": 0, "hours": 8}, {"after_years": 0, "hours": 9}]}, "tiers"),
+        ({"tiers": []}, "tiers"),
+        ({"method": "per_hours_worked"}, "per_hours_worked"),
+        ({"per_hours_worked": 30}, "per_hours_worked"),
+        ({"policy_year": "fixed"}, "policy_year"),
+        ({"policy_year": "fixed", "year_start_month": 2, "year_start_day": 29}, "year_start_day"),
+        ({"carry_over": "up_to", "carry_over_hours": None}, "carry_over_hours"),
+        (
+            {"carry_over": "none", "carry_over_hours": None, "carry_over_expires_after_days": 90},
+            "carry_over_expires_after_days",
+        ),
+        ({"frequency": "daily"}, "frequency"),
+        ({"type": "unpaid"}, "type"),
+        ({"type": "no-such-type"}, "type"),
+        ({"waiting_days": -1}, "waiting_days"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_a_policy_that_does_not_add_up_is_refused_naming_the_field(client, admin, fields, field):
+    response = client.post("/accrual-policies", json={**MONTHLY_VACATION, **fields}, headers=admin)
+
+    assert response.status_code == 422, response.json
+    assert field in response.json["errors"]
+
+
+def test_only_admins_manage_policies(client, admin, manager):
+    assert client.post("/accrual-policies", json=MONTHLY_VACATION, headers=manager.headers).status_code == 403
+    policy = create_policy(client, admin)
+    assert (
+        client.patch(
+            f"/accrual-policies/{policy['id']}", json={"name": "X"}, headers=manager.headers
+        ).status_code
+        == 403
+    )
+
+
+def test_a_policy_s_rules_cannot_be_edited_only_its_name_and_status(client, admin):
+    policy = create_policy(client, admin)
+
+    refused = client.patch(f"/accrual-policies/{policy['id']}", json={"max_balance": 200}, headers=admin)
+    renamed = client.patch(f"/accrual-policies/{policy['id']}", json={"name": "2027 handbook"}, headers=admin)
+
+    assert refused.status_code == 422
+    assert renamed.json["name"] == "2027 handbook"
+    assert client.delete(f"/accrual-policies/{policy['id']}", headers=admin).status_code == 204
+    assert client.get("/accrual-policies", headers=admin).json == []
+    archived = client.get(f"/accrual-policies/{policy['id']}", headers=admin).json
+    assert archived["archived"] is True
+
+
+def test_new_hires_get_their_type_s_policy_from_their_hire_date(client, admin):
+    first = create_policy(client, admin, for_new_hires=True)
+    second = create_policy(client, admin, name="Vacation 2027", for_new_hires=True)
+    employee_id = hire_on(client, admin, date(2026, 3, 9))
+
+    assignments = client.get(f"/employees/{employee_id}/accrual-assignments", headers=admin).json
+
+    assert [(shown["policy_id"], shown["effective_from"]) for shown in assignments] == [
+        (second["id"], "2026-03-09")
+    ]
+    assert client.get(f"/accrual-policies/{first['id']}", headers=admin).json["for_new_hires"] is False
+
+
+# Runs
+
+
+def test_a_run_posts_each_period_dated_on_its_day_and_a_second_run_posts_nothing(app, client, admin):
+    policy = create_policy(client, admin, max_balance=None)
+    hired = months_ago(3)
+    employee_id = hire_on(client, admin, hired)
+    assert assign(client, admin, employee_id, policy["id"], hired).status_code == 201
+
+    first = client.post("/accrual-runs", json={}, headers=admin)
+    second = client.post("/accrual-runs", json={}, headers=admin)
+
+    assert first.status_code == 201
+    assert first.json["lines"] == 3 and first.json["hours"] == 20.01
+    assert first.json["status"] == "finished"
+    assert second.json["lines"] == 0
+    lines = policy_lines(client, admin, employee_id)
+    assert [delta for _day, _kind, delta in lines] == [6.67, 6.67, 6.67]
+    assert [day for day, _kind, _delta in lines] == sorted(day for day, _kind, _delta in lines)
+    runs = client.get("/accrual-runs", headers=admin).json
+    assert [run["id"] for run in runs] == [second.json["id"], first.json["id"]]
+
+
+def test_a_preview_shows_the_lines_and_writes_nothing(client, admin):
+    policy = create_policy(client, admin)
+    hired = months_ago(2)
+    employee_id = hire_on(client, admin, hired)
+    assign(client, admin, employee_id, policy["id"], hired)
+
+    preview = client.post("/accrual-runs/preview", headers=admin)
+
+    assert preview.status_code == 200
+    assert preview.json["lines"] == 2
+    assert [line["delta"] for line in preview.json["sample"]] == [6.67, 6.67]
+    assert policy_lines(client, admin, employee_id) == []
+    assert client.get("/accrual-runs", headers=admin).json == []
+
+
+def test_a_run_through_a_day_to_come_is_refused(client, admin):
+    tomorrow = today() + timedelta(days=1)
+
+    response = client.post("/accrual-runs", json={"through": str(tomorrow)}, headers=admin)
+
+    assert response.status_code == 422
+    assert "through" in response.json["errors"]
+
+
+def test_a_catch_up_posts_what_daily_runs_would_have(app, client, admin):
+    policy = create_policy(client, admin, frequency="semimonthly", tiers=[{"after_years": 0, "hours": 3.33}])
+    daily, caught_up = (
+        hire_on(client, admin, date(2025, 11, 20), name="Daily"),
+        hire_on(client, admin, date(2025, 11, 20), name="Late"),
+    )
+    for employee_id in (daily, caught_up):
+        assign(client, admin, employee_id, policy["id"], date(2025, 11, 20))
+    assign(client, admin, caught_up, None, date(2025, 11, 20), type="vacation")  # on no policy, for now
+
+    day = date(2025, 11, 20)
+    while day <= date(2026, 3, 1):
+        run_through(app, day)
+        day += timedelta(days=9)
+    assign(
+        client, admin, caught_up, policy["id"], date(2025, 11, 20)
+    )  # replaces "no policy", as nothing was posted
+    run_through(app, date(2026, 3, 1))
+
+    assert policy_lines(client, admin, caught_up) == policy_lines(client, admin, daily)
+
+
+def test_an_employee_s_balance_on_a_past_day_counts_catch_up_lines_on_their_own_days(app, client, admin):
+    policy = create_policy(client, admin)
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
+    run_through(app, date(2026, 3, 31))
+
+    on_day = client.get(f"/employees/{employee_id}/balance?as_of=2026-02-28", headers=admin).json
+    lines = client.get(f"/employees/{employee_id}/ledger?as_of=2026-02-28", headers=admin).json
+
+    assert on_day["hours_balance"] == 13.34
+    assert [line["period_start"] for line in lines if line["policy_id"]] == ["2026-01-01", "2026-02-01"]
+
+
+def test_an_interrupted_run_is_finished_by_the_next_without_duplicates(app, client, admin, monkeypatch):
+    policy = create_policy(client, admin)
+    ids = [hire_on(client, admin, date(2026, 1, 1), name=f"E{number}") for number in range(5)]
+    for employee_id in ids:
+        assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
+    monkeypatch.setattr(accruals, "BATCH_SIZE", 2)
+
+    def stop_after_first_batch(_count):
+        raise KeyboardInterrupt
+
+    with app.app_context():
+        run = accruals.start_run(date(2026, 4, 30), "cli")
+        db.session.commit()
+        with pytest.raises(KeyboardInterrupt):
+            accruals.run_accruals(run, progress=stop_after_first_batch)
+        db.session.rollback()
+        interrupted = db.session.get(AccrualRun, run.id)
+        assert (interrupted.status, interrupted.employees, interrupted.lines) == ("running", 2, 8)
+    run_through(app, date(2026, 4, 30))
+
+    for employee_id in ids:
+        assert [kind for _day, kind, _delta in policy_lines(client, admin, employee_id)] == ["accrual"] * 4
+
+
+def test_two_runs_at_once_post_each_line_once(app, client, admin, monkeypatch):
+    policy = create_policy(client, admin)
+    ids = [hire_on(client, admin, date(2026, 1, 1), name=f"E{number}") for number in range(6)]
+    for employee_id in ids:
+        assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
+    monkeypatch.setattr(accruals, "BATCH_SIZE", 2)
+    results = []
+
+    def run():
+        results.append(run_through(app, date(2026, 6, 30)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(results) == 2
+    assert sum(result["lines"] for result in results) == 36
+    for employee_id in ids:
+        assert len(policy_lines(client, admin, employee_id)) == 6
+
+
+# Projections
+
+
+def test_a_projection_is_what_the_run_then_posts(app, client, admin):
+    """Across a year end with a carry-over limit, a cap, a tier change and a prorated first month."""
+    policy = create_policy(client, admin, max_balance=60)
+    hired = date(today().year - 3, today().month, 1) + timedelta(days=10)
+    employee_id = hire_on(client, admin, hired, hours_balance=12)
+    assign(client, admin, employee_id, policy["id"], hired)
+    run_through(app, today())
+    file_pto(client, admin, employee_id, 8)
+    target = today() + timedelta(days=500)
+
+    projected = client.get(f"/employees/{employee_id}/balances?as_of={target}", headers=admin).json
+    run_through(app, target)
+
+    vacation = next(shown for shown in projected if shown["type"] == "vacation")
+    posted = [
+        line for line in ledger(client, admin, employee_id).lines if line["effective_on"] > str(today())
+    ]
+    assert [
+        (line["effective_on"], line["kind"], line["delta"], line["reason"])
+        for line in vacation["projected_lines"]
+    ] == [(line["effective_on"], line["kind"], line["delta"], line["reason"]) for line in posted]
+    assert any(line["kind"] == "expiry" for line in posted)
+    assert any("capped" in line["reason"] for line in posted)
+    assert vacation["as_of"] == str(target)
+    assert (
+        vacation["hours_balance"]
+        == client.get(f"/employees/{employee_id}", headers=admin).json["hours_balance"]
+    )
+
+
+def test_an_employee_sees_their_next_accrual_and_projection_but_not_a_colleague_s(
+    app, client, admin, manager, report
+):
+    policy = create_policy(client, admin, max_balance=None)
+    colleague = create_employee(client, admin, "Colleague", 0)["id"]
+    for employee_id in (report.employee_id, colleague):
+        assign(client, admin, employee_id, policy["id"], today())
+
+    own = client.get(f"/employees/{report.employee_id}/accruals", headers=report.headers)
+    by_manager = client.get(f"/employees/{report.employee_id}/accruals", headers=manager.headers)
+    others = client.get(f"/employees/{colleague}/accruals", headers=report.headers)
+    projection = client.get(f"/employees/{colleague}/balances?as_of=2099-01-01", headers=report.headers)
+
+    assert own.status_code == 200 and by_manager.json == own.json
+    (outlook,) = own.json
+    assert outlook["policy_id"] == policy["id"]
+    assert outlook["next_accrual_on"] > str(today())
+    assert 0 < outlook["next_accrual_hours"] <= 6.67  # this month's, prorated from today
+    assert (others.status_code, projection.status_code) == (404, 404)
+
+
+# Assignments and hours worked
+
+
+def test_an_assignment_never_rewrites_posted_lines(app, client, admin):
+    policy = create_policy(client, admin)
+    other = create_policy(client, admin, name="Other", tiers=[{"after_years": 0, "hours": 1}])
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
+    run_through(app, date(2026, 3, 31))
+
+    backdated = assign(client, admin, employee_id, other["id"], date(2026, 3, 1))
+    from_april = assign(client, admin, employee_id, other["id"], date(2026, 4, 1))
+
+    assert backdated.status_code == 409
+    assert from_april.status_code == 201
+    run_through(app, date(2026, 5, 31))
+    assert [delta for _day, _kind, delta in policy_lines(client, admin, employee_id)] == [
+        6.67,
+        6.67,
+        6.67,
+        1,
+        1,
+    ]
+
+
+def test_hours_worked_earn_hours_by_the_rate(app, client, admin):
+    create_pto_type(client, admin, "sick-ca", name="Sick leave (California)")
+    policy = create_policy(
+        client,
+        admin,
+        name="Sick (CA)",
+        type="sick-ca",
+        method="per_hours_worked",
+        per_hours_worked=30,
+        tiers=[{"after_years": 0, "hours": 1}],
+        max_balance=None,
+        carry_over="all",
+        carry_over_hours=None,
+    )
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
+    worked = {"period_start": "2026-01-01", "period_end": "2026-01-15", "hours": 85}
+
+    posted = client.post(f"/employees/{employee_id}/hours-worked", json=worked, headers=admin)
+    run_through(app, date(2026, 1, 31))
+
+    assert posted.status_code == 201
+    assert [
+        (line["type"], line["delta"])
+        for line in ledger(client, admin, employee_id).lines
+        if line["policy_id"]
+    ] == [("sick-ca", 2.83)]
+    again = client.post(f"/employees/{employee_id}/hours-worked", json={**worked, "hours": 90}, headers=admin)
+    assert again.status_code == 409
+
+
+# The command
+
+
+@pytest.fixture
+def flask(app, monkeypatch):
+    """Run ``flask <args>`` against the test's app, as a scheduler does."""
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    return lambda *args: app.test_cli_runner().invoke(FlaskGroup(), list(args))
+
+
+def test_flask_accrue_prints_one_summary_line_in_a_scheduler_s_log(client, admin, flask):
+    policy = create_policy(client, admin)
+    hired = months_ago(2)
+    employee_id = hire_on(client, admin, hired)
+    assign(client, admin, employee_id, policy["id"], hired)
+
+    first, second = flask("accrue"), flask("accrue")
+
+    assert first.exit_code == 0, first.output
+    assert first.output.count("\n") == 1
+    assert "2 line(s), 13.34 h, for 1 employee(s)" in first.output
+    assert "0 line(s)" in second.output
+
+
+def test_flask_accrue_refuses_a_day_to_come(flask):
+    result = flask("accrue", "--through", str(today() + timedelta(days=1)))
+
+    assert result.exit_code == 2
+    assert "at most today" in result.output
