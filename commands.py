@@ -1,7 +1,8 @@
 """Every `flask …` command: thin wrappers over the rules, each committing once (the accrual run: once per
-batch, see domain/accruals.run_accruals)."""
+batch, see domain/accruals.run_in_batches)."""
 
 import io
+import sys
 
 import click
 from flask.cli import with_appcontext
@@ -123,17 +124,16 @@ def accrue_command(through, preview):
     except InvalidField as error:
         raise click.UsageError(error.description) from None
     if preview:
-        summary = accruals.preview_run(day)
-        db.session.rollback()
-        click.echo(f"Preview through {day}: {_totals(summary)}; nothing written.")
+        click.echo(f"Preview through {day}: {_totals(accruals.preview_run(day))}; nothing written.")
         return
     run = accruals.start_run(day, "cli")
-    db.session.commit()
     # A progress bar on a terminal; a scheduler's log gets the summary line only.
-    with click.progressbar(
-        length=accruals.employees_to_accrue(day), label="Accruing", file=_terminal()
-    ) as bar:
-        run, seconds = accruals.run_accruals(run, progress=bar.update)
+    length = accruals.employees_to_accrue(day)
+    with click.progressbar(length=length, label="Accruing", file=_terminal()) as bar:
+        for handled in accruals.run_in_batches(run):
+            db.session.commit()  # a transaction per batch of employees: see accruals.run_in_batches
+            bar.update(handled)
+    seconds = (run.finished_at - run.started_at).total_seconds()
     click.echo(f"Accrual run {run.id} through {day}: {_totals(run)} in {seconds:.1f} s.")
 
 
@@ -143,5 +143,4 @@ def _totals(result):
 
 def _terminal():
     """Where the progress bar goes: the terminal's stderr, or nowhere when not on a terminal."""
-    stream = click.get_text_stream("stderr")
-    return stream if stream.isatty() else io.StringIO()
+    return sys.stderr if sys.stderr.isatty() else io.StringIO()

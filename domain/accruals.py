@@ -7,7 +7,6 @@ projection to a day is what a run through that day posts. The database posts eac
 employee, policy, period and kind), whatever runs at the same time.
 """
 
-import time
 from collections import defaultdict, namedtuple
 from dataclasses import astuple, dataclass
 from datetime import timedelta
@@ -201,6 +200,14 @@ def select_assignments(employee_id):
     )
 
 
+def get_assignment_or_404(employee_id, assignment_id):
+    """The employee's assignment ``assignment_id``, or 404."""
+    assignment = db.session.get(AccrualAssignment, assignment_id)
+    if assignment is None or assignment.employee_id != employee_id:
+        raise NotFound("The employee has no accrual assignment with that id.")
+    return assignment
+
+
 # Hours worked
 
 
@@ -236,6 +243,14 @@ def post_hours_worked(employee, period_start, period_end, hours, actor_id):
         )
         db.session.add(record)
     db.session.flush()
+    return record
+
+
+def get_hours_worked_or_404(employee_id, record_id):
+    """The employee's hours worked record ``record_id``, or 404."""
+    record = db.session.get(HoursWorked, record_id)
+    if record is None or record.employee_id != employee_id:
+        raise NotFound("The employee has no hours worked record with that id.")
     return record
 
 
@@ -371,8 +386,6 @@ class RunSummary:
     employees: int = 0
     lines: int = 0
     hours: Decimal = Decimal("0.00")
-    seconds: float = 0.0
-    run: AccrualRun | None = None
     sample: list | None = None  # a preview's first lines (SampleLine)
 
 
@@ -404,7 +417,6 @@ def _employees_to_accrue(through):
 
 def preview_run(through):
     """What a run through ``through`` would post now, written nowhere."""
-    started = time.perf_counter()
     summary = RunSummary(through=through, sample=[])
     rules_cache = {}
     ids = _employees_to_accrue(through)
@@ -416,7 +428,6 @@ def preview_run(through):
                 SampleLine(employee_id, type_key, *astuple(line))
                 for line in lines[: SAMPLE_SIZE - len(summary.sample)]
             )
-    summary.seconds = time.perf_counter() - started
     return summary
 
 
@@ -459,31 +470,30 @@ def get_run_or_404(run_id):
 
 
 def start_run(through, trigger, actor_id=None):
-    """Record a run through ``through`` as started; the caller commits it, so admins see it while it runs."""
+    """A run through ``through``, recorded as running; ``run_in_batches`` does its work."""
     run = AccrualRun(through=through, trigger=trigger, started_by=actor_id, status="running")
     db.session.add(run)
     db.session.flush()
     return run
 
 
-def run_accruals(run, progress=None):
-    """Post every line due through the run's day, one batch of employees per transaction.
+def run_in_batches(run):
+    """Post every line due through the run's day, one batch of employees at a time; the caller commits
+    after each step this yields (the number of employees it handled): the run's record first, so admins
+    see it running, then each batch with the run's counts, then the run's end.
 
-    It commits each batch with the run's counts (a named exception to one transaction per request: a run
-    over thousands of employees must not hold all their locks at once, and an interrupted run keeps what
-    it committed). Each batch locks its employees first, then reads what is posted: a second run at the
-    same time waits for the lock and then finds the lines there, and PTO filed meanwhile queues behind
-    the batch. ``progress(count)`` is told how many employees each batch handled.
+    Why a transaction per batch (the named exception to one per request or command): a run over
+    thousands of employees must not hold all their locks at once, and an interrupted run keeps what it
+    committed, counted in its record, for the next run to finish. Each batch locks its employees first,
+    then reads what is posted: a second run at the same time waits for the lock and then finds the lines
+    there, and PTO filed meanwhile queues behind the batch.
     """
-    started = time.perf_counter()
-    through = run.through
-    run_id = run.id
+    through, run_id = run.through, run.id
     rules_cache = {}
     ids = _employees_to_accrue(through)
-    db.session.commit()
+    yield 0
     for batch in _batches(ids):
-        locked = _lock_batch(batch)
-        due = _due(_read_facts(locked, rules_cache), through)
+        due = _due(_read_facts(_lock_batch(batch), rules_cache), through)
         _post(due)
         summary = RunSummary(through=through)
         _count(summary, due)
@@ -496,13 +506,9 @@ def run_accruals(run, progress=None):
                 hours=func.round(AccrualRun.hours + summary.hours, 2),
             )
         )
-        db.session.commit()
-        if progress is not None:
-            progress(len(batch))
-    run = db.session.get(AccrualRun, run_id)
-    run.status, run.finished_at = "finished", utcnow()
-    db.session.commit()
-    return run, time.perf_counter() - started
+        yield len(batch)
+    execute(update(AccrualRun).where(AccrualRun.id == run_id).values(status="finished", finished_at=utcnow()))
+    yield 0
 
 
 def _lock_batch(batch):

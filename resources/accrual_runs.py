@@ -5,6 +5,7 @@ from flask_jwt_extended import current_user, jwt_required
 
 from domain import accruals
 from domain.permissions import AdminOnly
+from models import db
 from schemas.accruals import PreviewOut, RunIn, RunOut
 from schemas.fields import PageArgs
 from web import rate_limits
@@ -45,7 +46,8 @@ def list_accrual_runs(args):
 def start_accrual_run(data):
     """Post every accrual, cap and expiry line due through a day (admins)."""
     run = accruals.start_run(accruals.run_day(data.get("through")), "api", current_user.id)
-    run, _seconds = accruals.run_accruals(run)
+    for _handled in accruals.run_in_batches(run):
+        db.session.commit()  # a transaction per batch of employees: see accruals.run_in_batches
     return run, {"Location": url_for("accrual_runs.get_accrual_run", run_id=run.id)}
 
 

@@ -225,7 +225,19 @@ def create_accrual_assignment(data, employee_id):
         employee, data["policy_id"], data["effective_from"], current_user.id, data.get("type")
     )
     db.session.commit()
-    return assignment
+    location = url_for(
+        "employees.get_accrual_assignment", employee_id=employee.id, assignment_id=assignment.id
+    )
+    return assignment, {"Location": location}
+
+
+@blp.get("/<id:employee_id>/accrual-assignments/<id:assignment_id>")
+@jwt_required()
+@blp.response(200, AssignmentOut)
+def get_accrual_assignment(employee_id, assignment_id):
+    """Show one of an employee's accrual assignments."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return accruals.get_assignment_or_404(employee.id, assignment_id)
 
 
 @blp.get("/<id:employee_id>/hours-worked")
@@ -254,4 +266,15 @@ def post_hours_worked(data, employee_id):
         employee, data["period_start"], data["period_end"], data["hours"], current_user.id
     )
     db.session.commit()
-    return record
+    return record, {
+        "Location": url_for("employees.get_hours_worked", employee_id=employee.id, record_id=record.id)
+    }
+
+
+@blp.get("/<id:employee_id>/hours-worked/<id:record_id>")
+@jwt_required()
+@blp.response(200, HoursWorkedOut)
+def get_hours_worked(employee_id, record_id):
+    """Show one period of an employee's hours worked."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return accruals.get_hours_worked_or_404(employee.id, record_id)

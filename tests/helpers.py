@@ -472,7 +472,8 @@ def build_company(api):
     Mia manages Eli; Ona reports to nobody. The user ``mia`` (role manager) is Mia, ``eli`` and
     ``ona`` (role employee) are Eli and Ona, ``nobody`` registered but was never linked to an
     employee, and ``admin`` (the first user) is HR. Every employee starts with 100 hours and has a
-    pending and an approved 8-hour entry; Eli also has an approved one in 2099.
+    pending and an approved 8-hour entry; Eli also has an approved one in 2099. HR wrote one accrual
+    policy (assigned to nobody) and ran the accruals once.
     """
     api = as_api(api)
     admin = register_and_login(api, "admin")
@@ -505,4 +506,7 @@ def build_company(api):
         filed_entry = request_pto(api, headers[filer], ids[employee], 8, **dates)
         assert entry.endswith(filed_entry["status"]), (entry, filed_entry)
         ids[entry] = filed_entry["id"]
+    policy = {"name": "Vacation, monthly", "type": "vacation", "tiers": [{"after_years": 0, "hours": 6.67}]}
+    ids["policy"] = api.ok("POST", "/accrual-policies", 201, json=policy, headers=admin)["id"]
+    ids["run"] = api.ok("POST", "/accrual-runs", 201, headers=admin)["id"]
     return {"headers": headers, "ids": ids}

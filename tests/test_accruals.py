@@ -49,8 +49,8 @@ def run_through(app, day):
     promises for it); the run's record."""
     with app.app_context():
         run = accruals.start_run(day, "cli")
-        db.session.commit()
-        run, _seconds = accruals.run_accruals(run)
+        for _handled in accruals.run_in_batches(run):
+            db.session.commit()
         return {"id": run.id, "lines": run.lines, "hours": run.hours, "status": run.status}
 
 
@@ -237,14 +237,14 @@ def test_an_interrupted_run_is_finished_by_the_next_without_duplicates(app, clie
         assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
     monkeypatch.setattr(accruals, "BATCH_SIZE", 2)
 
-    def stop_after_first_batch(_count):
-        raise KeyboardInterrupt
-
     with app.app_context():
         run = accruals.start_run(date(2026, 4, 30), "cli")
-        db.session.commit()
-        with pytest.raises(KeyboardInterrupt):
-            accruals.run_accruals(run, progress=stop_after_first_batch)
+        steps = accruals.run_in_batches(run)
+        for _step in range(2):  # the run's record, then its first batch
+            next(steps)
+            db.session.commit()
+        next(steps)  # the second batch's lines are written, then the process dies before committing
+        steps.close()
         db.session.rollback()
         interrupted = db.session.get(AccrualRun, run.id)
         assert (interrupted.status, interrupted.employees, interrupted.lines) == ("running", 2, 8)
@@ -346,6 +346,7 @@ def test_an_assignment_never_rewrites_posted_lines(app, client, admin):
 
     assert backdated.status_code == 409
     assert from_april.status_code == 201
+    assert client.get(from_april.headers["Location"], headers=admin).json == from_april.json
     run_through(app, date(2026, 5, 31))
     assert [delta for _day, _kind, delta in policy_lines(client, admin, employee_id)] == [
         6.67,

@@ -65,6 +65,8 @@ def test_an_employee_has_one_balance_per_type_keeping_its_own(client, admin, sic
             "available_hours": 40,
             "archived": False,
             "drawn_on_by": ["vacation", "bereavement", "personal", "sick"],
+            "as_of": None,
+            "projected_lines": [],
         },
         {
             "type": "comp-time",
@@ -74,6 +76,8 @@ def test_an_employee_has_one_balance_per_type_keeping_its_own(client, admin, sic
             "available_hours": 0,
             "archived": False,
             "drawn_on_by": ["comp-time"],
+            "as_of": None,
+            "projected_lines": [],
         },
         {
             "type": "sick-leave",
@@ -83,6 +87,8 @@ def test_an_employee_has_one_balance_per_type_keeping_its_own(client, admin, sic
             "available_hours": 0,
             "archived": False,
             "drawn_on_by": ["sick-leave"],
+            "as_of": None,
+            "projected_lines": [],
         },
     ]
 
@@ -143,6 +149,8 @@ def test_setting_a_types_balance_is_an_adjustment_with_its_reason(client, admin,
         "available_hours": 16,
         "archived": False,
         "drawn_on_by": ["sick-leave"],
+        "as_of": None,
+        "projected_lines": [],
     }
     lines = ledger(client, admin, employee["id"]).lines
     assert [(line["type"], line["kind"], line["delta"], line["reason"]) for line in lines] == [

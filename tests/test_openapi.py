@@ -22,6 +22,10 @@ PAGINATED = {
     "GET /pto",
     "GET /users",
     "GET /pto-types",
+    "GET /accrual-policies",
+    "GET /accrual-runs",
+    "GET /employees/{employee_id}/accrual-assignments",
+    "GET /employees/{employee_id}/hours-worked",
 }
 # Legal hours that float-based validators (python-jsonschema, Ajv, Postman) refused under multipleOf: 0.01:
 # in binary floating point 1.13 / 0.01 is 112.99999999999999, not a whole number.
@@ -232,7 +236,16 @@ def test_every_response_declares_the_headers_it_is_sent_with(client):
             assert set(headers) == expected, f"{name} {status}"
             assert all(header["required"] for header in headers.values()), f"{name} {status}"
     created = {name for name, operation in operations(spec) if "201" in operation["responses"]}
-    assert created == {"POST /register", "POST /employees", "POST /pto", "POST /pto-types"}
+    assert created == {
+        "POST /register",
+        "POST /employees",
+        "POST /pto",
+        "POST /pto-types",
+        "POST /accrual-policies",
+        "POST /accrual-runs",
+        "POST /employees/{employee_id}/accrual-assignments",
+        "POST /employees/{employee_id}/hours-worked",
+    }
 
 
 def test_responses_carry_every_header_their_operation_declares(client, admin):

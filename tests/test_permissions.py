@@ -129,6 +129,66 @@ MATRIX = {
         "sick": (401, 403, 403, 403, 204),
         "unknown type": (401, 403, 403, 403, 404),
     },
+    # ── Accrual policies: everyone with a token reads them; admins change them, and run and preview
+    #    the accruals. An employee's policies, assignments and hours worked read as the employee does.
+    ("GET", "/accrual-policies"): (401, 200, 200, 200, 200),
+    ("POST", "/accrual-policies"): (401, 403, 403, 403, 201),
+    ("GET", "/accrual-policies/<policy_id>"): {
+        "policy": (401, 200, 200, 200, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("PATCH", "/accrual-policies/<policy_id>"): {
+        "policy": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("DELETE", "/accrual-policies/<policy_id>"): {
+        "policy": (401, 403, 403, 403, 204),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("GET", "/accrual-runs"): (401, 403, 403, 403, 200),
+    ("POST", "/accrual-runs"): (401, 403, 403, 403, 201),
+    ("POST", "/accrual-runs/preview"): (401, 403, 403, 403, 200),
+    ("GET", "/accrual-runs/<run_id>"): {
+        "run": (401, 403, 403, 403, 200),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("GET", "/employees/<employee_id>/accruals"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("GET", "/employees/<employee_id>/accrual-assignments"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("POST", "/employees/<employee_id>/accrual-assignments"): {
+        "Eli": (401, 403, 403, 403, 201),
+        "Mia": (401, 403, 403, 403, 201),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    # One record of an employee that has none with that id: 404 for whoever may see the employee too.
+    ("GET", "/employees/<employee_id>/accrual-assignments/<assignment_id>"): {
+        "Eli": (401, 404, 404, 404, 404),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("GET", "/employees/<employee_id>/hours-worked/<record_id>"): {
+        "Eli": (401, 404, 404, 404, 404),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("GET", "/employees/<employee_id>/hours-worked"): {
+        "Eli": (401, 404, 200, 200, 200),
+        "Mia": (401, 404, 404, 200, 200),
+        "Ona": (401, 404, 404, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("POST", "/employees/<employee_id>/hours-worked"): {
+        "Eli": (401, 403, 403, 403, 201),
+        "Mia": (401, 403, 403, 403, 201),
+        "unknown": (401, 403, 403, 403, 404),
+    },
     # ── PTO: file for anyone you see (pending for yourself, approved by an admin or the manager);
     #    decide only others' requests you manage; cancel your reports' or (admins) anyone's, and your
     #    own requests, but your own approved time off only before it starts ("upcoming").
@@ -188,6 +248,22 @@ BODIES = {
     ("POST", "/pto-types"): {"key": "jury-duty", "name": "Jury duty", "balance": "none"},
     ("PATCH", "/pto-types/<type_key>"): {"color": "#123456"},
     ("POST", "/pto"): lambda employee_id: {"employee_id": employee_id, "hours": 8},
+    ("POST", "/accrual-policies"): {
+        "name": "New",
+        "type": "vacation",
+        "tiers": [{"after_years": 0, "hours": 8}],
+    },
+    ("PATCH", "/accrual-policies/<policy_id>"): {"name": "Renamed"},
+    ("POST", "/employees/<employee_id>/accrual-assignments"): {
+        "policy_id": None,
+        "type": "vacation",
+        "effective_from": "2099-01-01",
+    },
+    ("POST", "/employees/<employee_id>/hours-worked"): {
+        "period_start": "2099-01-01",
+        "period_end": "2099-01-14",
+        "hours": 80,
+    },
     ("POST", "/pto/<entry_id>/approve"): {"note": "Enjoy."},
     ("POST", "/pto/<entry_id>/deny"): {"note": "Not that week."},
 }
@@ -253,7 +329,15 @@ def company(company_database, client):
 def company_state(client, admin):
     """Everything a write could change, as the admin sees it: accounts, employees and their entries, and
     the time-off types."""
-    paths = ("/users", "/employees", "/employees?archived=true", "/pto-types", "/pto-types?archived=true")
+    paths = (
+        "/users",
+        "/employees",
+        "/employees?archived=true",
+        "/pto-types",
+        "/pto-types?archived=true",
+        "/accrual-policies",
+        "/accrual-policies?archived=true",
+    )
     return [ok(client.get(path, headers=admin)) for path in paths]
 
 

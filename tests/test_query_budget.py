@@ -135,8 +135,9 @@ BUDGETS = {
     "PUT /employees/<id>/balances/<type>": 7,
     "GET /pto-types": 2,
     "GET /pto-types/<key>": 2,
-    # session, INSERT employee, default type, INSERTs of balance and line; reload employee and entries
-    "POST /employees": 6,
+    # session, INSERT employee, default type, INSERTs of balance and line, the policies new hires get;
+    # reload employee and entries
+    "POST /employees": 7,
     # session, employee (locked), default balance, UPDATE, line; after the commit: employee with entries
     "PUT /employees/<id>": 6,
     # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; after the

@@ -129,7 +129,9 @@ def documented_status(method, url):
     path = url.split("//", 1)[1].split("/", 1)[1].split("?")[0]
     if method == "DELETE":
         return 204
-    return 201 if method == "POST" and path in ("register", "employees", "pto", "pto-types") else 200
+    creates = ("register", "employees", "pto", "pto-types", "accrual-policies", "accrual-runs")
+    created = path in creates or re.fullmatch(r"employees/\d+/(accrual-assignments|hours-worked)", path)
+    return 201 if method == "POST" and created else 200
 
 
 def seed_other_records(base):
