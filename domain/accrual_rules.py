@@ -6,8 +6,10 @@ what a projection promises is what the run posts. Periods, policy years and tenu
 arithmetic here; hours are exact decimals rounded half up to the cent.
 
 Within a day, events go in this order: what a new policy year lets expire, a front-loaded grant, the
-period's accrual, then carried-over hours that expire unused. Caps look at the balance on the day a line
-counts from, with every line that counts on that day (PTO taken that day included).
+period's accrual, then carried-over hours that expire unused (after everything else of that day: hours
+taken that day count as used). Caps look at the balance on the day a line counts from, with every line
+that counts on that day (PTO taken that day included). Proration multiplies before it divides, so an
+exact half cent rounds up.
 """
 
 import calendar
@@ -286,20 +288,20 @@ def _accrual(stint, hire_date, period_start, period_end, last_day):
     note = ""
     if covered_days < period_days and rules.prorate:
         lands_on = covered_from if rules.accrue_at == "start" else covered_to
-        fraction = Decimal(covered_days) / Decimal(period_days)
+        earned_days, of_days = covered_days, period_days
         note = f"; prorated {covered_days}/{period_days} days"
     else:
         lands_on = period_start if rules.accrue_at == "start" else period_end
         if not covered_from <= lands_on <= covered_to:
             return None  # not on this policy on the day the period's hours land
-        fraction = Decimal(1)
+        earned_days, of_days = 1, 1
     hours, after_years = tier_hours(rules, hire_date, lands_on)
     effective_on, waited = _waited(stint, hire_date, lands_on, last_day)
     if effective_on is None or effective_on > last_day:
         return None
     tier = f"; tier after {after_years} years" if after_years else ""
     reason = f"{rules.name}: {period_start} to {period_end}{tier}{note}{waited}"
-    return _Event(effective_on, 2, period_start, "accrual", cents(hours * fraction), reason)
+    return _Event(effective_on, 2, period_start, "accrual", cents(hours * earned_days / of_days), reason)
 
 
 def _earned(stint, hire_date, record, last_day):
@@ -318,7 +320,7 @@ def _earned(stint, hire_date, record, last_day):
         2,
         record.period_start,
         "accrual",
-        cents(record.hours / rules.per_hours_worked * hours),
+        cents(record.hours * hours / rules.per_hours_worked),
         reason,
     )
 
@@ -377,7 +379,7 @@ def _line(rules, hire_date, event, ledger, carried):
         year_start = day - timedelta(days=rules.carry_over_expires_after_days)
         keeps = carried.get(day, ZERO)
         used = ledger.used_between(year_start, day)
-        unused = min(keeps - used, ledger.balance_before(day))
+        unused = min(keeps - used, ledger.balance_on(day))
         if unused <= 0:
             return None
         reason = (
@@ -433,13 +435,13 @@ class _Ledger:
             ZERO,
         )
 
-    def used_between(self, first_day, before):
-        """Hours taken (less those refunded) from ``first_day`` up to the day before ``before``."""
+    def used_between(self, first_day, last_day):
+        """Hours taken (less those refunded) from ``first_day`` to ``last_day``, both included."""
         return -sum(
             (
                 line.delta
                 for line in self.lines
-                if line.kind in ("pto_taken", "refund") and first_day <= line.effective_on < before
+                if line.kind in ("pto_taken", "refund") and first_day <= line.effective_on <= last_day
             ),
             ZERO,
         )

@@ -148,7 +148,8 @@ class PolicyIn(Schema):
         strict=True,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=1, max=MAX_DAYS),
+        # Within the policy year they were carried into (no year is shorter than 365 days).
+        validate=validate.Range(min=1, max=364),
         metadata={
             "description": "Carried-over hours not used within this many days of the year's start expire"
         },

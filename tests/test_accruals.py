@@ -96,6 +96,7 @@ def test_an_admin_creates_a_policy_and_everyone_can_read_it(client, admin, repor
             {"carry_over": "none", "carry_over_hours": None, "carry_over_expires_after_days": 90},
             "carry_over_expires_after_days",
         ),
+        ({"carry_over_expires_after_days": 365}, "carry_over_expires_after_days"),  # within the year
         ({"frequency": "daily"}, "frequency"),
         ({"type": "unpaid"}, "type"),
         ({"type": "no-such-type"}, "type"),
