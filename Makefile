@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test audit lint format migrate install install-dev examples clean bench openapi-snapshot openapi-lint
+.PHONY: run test audit lint format migrate install install-dev examples clean bench bench-accruals openapi-snapshot openapi-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ audit: install-dev
 bench: install-dev
 	command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## bench-accruals: the accrual run on PostgreSQL beside a set-based SQL floor, at 2,000 and 20,000 employees:
+## seconds, statements, peak memory, and a 12-month catch-up; prints a table (settings: see bench/accruals.py)
+bench-accruals: install-dev
+	$(BIN)/python bench/accruals.py
 
 ## openapi-snapshot: after changing the API on purpose, record its OpenAPI document for tests/test_openapi.py
 openapi-snapshot: export APP_ENV = testing

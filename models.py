@@ -432,11 +432,12 @@ class LedgerLine(db.Model):
         ),
         # One line per employee, policy, period and kind, however many runs post it at once.
         Index(
-            "uq_ledger_lines_employee_id_policy_id_period_start_kind",
+            "uq_ledger_lines_employee_policy_period_kind_revision",
             "employee_id",
             "policy_id",
             "period_start",
             "kind",
+            "revision",
             unique=True,
             sqlite_where=text("policy_id IS NOT NULL"),
             postgresql_where=text("policy_id IS NOT NULL"),
@@ -459,9 +460,11 @@ class LedgerLine(db.Model):
     # policy's line the day its period's hours belong to, which a catch-up run posts later.
     effective_on: Mapped[date] = mapped_column(default=today)
     # A policy's line names the policy and the period it is for (its first day; for an expiry, the day the
-    # hours expire): the database posts each once.
+    # hours expire): the database posts each once, and each correction of it once.
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("accrual_policies.id"))
     period_start: Mapped[date | None]
+    # 0, or for a correction of a policy's line for the same period, 1, 2...
+    revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     employee: Mapped[Employee] = relationship()
@@ -551,16 +554,13 @@ class AccrualPolicy(db.Model):
 
 class AccrualAssignment(db.Model):
     """From ``effective_from`` on, an employee's balance in ``type`` grows by ``policy_id`` (none if NULL),
-    until their next assignment for that type. Assignments are kept as history, never edited."""
+    until their next assignment for that type; of two from the same day, the later one counts.
+    Assignments are kept as history, never edited."""
 
     __tablename__ = "accrual_assignments"
     __table_args__ = (
         Index(
-            "uq_accrual_assignments_employee_id_type_effective_from",
-            "employee_id",
-            "type",
-            "effective_from",
-            unique=True,
+            "ix_accrual_assignments_employee_id_type_effective_from", "employee_id", "type", "effective_from"
         ),
     )
 
@@ -591,6 +591,23 @@ class HoursWorked(db.Model):
     hours: Mapped[Decimal]
     posted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccrualReplay(db.Model):
+    """A change that reaches back before lines policies already posted to an employee's balances (an
+    assignment from a past day, a corrected hire date or hours worked): the next run replays their
+    policies and posts the corrections, saying ``reason`` (domain/accrual_rules.corrected_lines)."""
+
+    __tablename__ = "accrual_replays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(REASON_LENGTH))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by the run that posted the corrections.
+    done_at: Mapped[datetime | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("accrual_runs.id"))
 
 
 class AccrualRun(db.Model):

@@ -14,7 +14,7 @@ exact half cent rounds up.
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -82,6 +82,8 @@ class Line:
     delta: Decimal
     reason: str
     policy_id: int
+    # 0 for the line a period posts; 1, 2... for the corrections of it that later changes post.
+    revision: int = 0
 
     def as_posted(self):
         """The line as it reads once in the ledger."""
@@ -238,6 +240,54 @@ def due_lines(stint, hire_date, history: Iterable[Posted], through, worked: Iter
             lines.append(line)
             ledger.add(line)
     return lines
+
+
+def corrected_lines(stints, hire_date, history, through, worked=(), why="a change"):
+    """What brings the lines ``stints``' policies posted to the balance in line with what they would have
+    posted had the stints (and hire date, and hours worked) always been as they are now; ``why`` says
+    what changed.
+
+    It replays every policy line from scratch on the balance's other lines, then for each period: a line
+    not posted yet is posted as usual; one posted with other hours gets a correction of the difference;
+    one no stint posts any more is reversed. Corrections count from the day the period's hours did, so a
+    balance on a past day (``as_of``) is what the policies as they stand now make it. Posted lines are
+    never edited.
+    """
+    replayed = [line for line in history if line.policy_id is None]
+    intended = []
+    for stint in stints:
+        lines = due_lines(stint, hire_date, replayed, through, worked)
+        replayed.extend(line.as_posted() for line in lines)
+        intended.extend(lines)
+    posted = {}  # (policy, kind, period): [hours posted, lines posted, the day they count from]
+    for line in history:
+        if line.policy_id is not None and line.effective_on <= through:
+            key = (line.policy_id, line.kind, line.period_start)
+            hours, count, day = posted.get(key, (ZERO, 0, line.effective_on))
+            posted[key] = (hours + line.delta, count + 1, min(day, line.effective_on))
+    corrections = []
+    for line in intended:
+        hours, count, _day = posted.pop((line.policy_id, line.kind, line.period_start), (ZERO, 0, None))
+        if count == 0:
+            corrections.append(line)
+        elif hours != line.delta:
+            reason = f"Correction ({why}): {line.reason}; {hours:.2f} h were posted"
+            corrections.append(replace(line, delta=line.delta - hours, reason=reason, revision=count))
+    reversals = [
+        Line(
+            day,
+            period_start,
+            kind,
+            -hours,
+            f"Reversed ({why}): no policy posts this {kind} now",
+            policy_id,
+            count,
+        )
+        for (policy_id, kind, period_start), (hours, count, day) in posted.items()
+        if hours != 0
+    ]
+    # Within a day, what is taken back comes before what replaces it.
+    return sorted(reversals + corrections, key=lambda line: line.effective_on)
 
 
 def _events(stint, hire_date, last_day, worked):

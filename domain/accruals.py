@@ -12,18 +12,19 @@ from dataclasses import astuple, dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import dialect_name, execute
 from domain import ledger, pto_types
-from domain.accrual_rules import ONE_DAY, Line, Posted, Rules, Stint, Worked, due_lines
+from domain.accrual_rules import ONE_DAY, Line, Posted, Rules, Stint, Worked, corrected_lines, due_lines
 from errors import InvalidField
 from models import (
     AccrualAssignment,
     AccrualPolicy,
+    AccrualReplay,
     AccrualRun,
     Balance,
     Employee,
@@ -41,13 +42,6 @@ BATCH_SIZE = 500
 
 class PolicyArchived(Conflict):
     description = "The policy is archived: it cannot be assigned (its lines and assignments stay)."
-
-
-class HistoryPosted(Conflict):
-    description = (
-        "A policy already posted lines to this balance on or after that day: assign from a later day, so "
-        "that no posted line is rewritten."
-    )
 
 
 class NotAnAccruingType(InvalidField):
@@ -132,8 +126,8 @@ def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
     """From ``effective_from`` on, the employee's balance in the policy's type grows by it (or, with
     ``policy_id`` None and ``type_key``, by no policy). The caller holds the employee's lock.
 
-    409 if a policy already posted lines to that balance from that day on: assignments change what is to
-    come, never what was posted.
+    From a day a policy already posted lines for, the next run replays the balance's policies and posts
+    the corrections (``request_replay``): posted lines are never edited.
     """
     if policy_id is not None:
         policy = get_policy_or_404(policy_id)
@@ -144,24 +138,9 @@ def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
         _require_accruing_type(type_key)
     if effective_from < employee.hire_date:
         raise InvalidField("effective_from", "The employee was not hired yet on that day.")
-    posted_since = select(LedgerLine.id).where(
-        LedgerLine.employee_id == employee.id,
-        LedgerLine.type == type_key,
-        LedgerLine.policy_id.is_not(None),
-        LedgerLine.effective_on >= effective_from,
-    )
-    if db.session.scalar(posted_since.limit(1)) is not None:
-        raise HistoryPosted()
-    existing = db.session.scalar(
-        select(AccrualAssignment).where(
-            AccrualAssignment.employee_id == employee.id,
-            AccrualAssignment.type == type_key,
-            AccrualAssignment.effective_from == effective_from,
-        )
-    )
-    if existing is not None:  # a correction of the same day's assignment, before anything was posted
-        db.session.delete(existing)
-        db.session.flush()
+    name = "no policy" if policy_id is None else repr(policy.name)
+    reason = f"{name} assigned from {effective_from} on {today()}"
+    request_replay(employee.id, effective_from, reason, actor_id, type_key)
     assignment = AccrualAssignment(
         employee_id=employee.id,
         type=type_key,
@@ -172,6 +151,20 @@ def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
     db.session.add(assignment)
     db.session.flush()
     return assignment
+
+
+def request_replay(employee_id, since, reason, actor_id, type_key=None):
+    """Have the next run replay the employee's policies (and post the corrections, saying ``reason``) if
+    they posted lines to the balance of ``type_key`` (any, if None) counting from ``since`` on."""
+    posted_since = select(LedgerLine.id).where(
+        LedgerLine.employee_id == employee_id,
+        LedgerLine.policy_id.is_not(None),
+        LedgerLine.effective_on >= since,
+    )
+    if type_key is not None:
+        posted_since = posted_since.where(LedgerLine.type == type_key)
+    if db.session.scalar(posted_since.limit(1)) is not None:
+        db.session.add(AccrualReplay(employee_id=employee_id, reason=reason, requested_by=actor_id))
 
 
 def assign_new_hire(employee, actor_id):
@@ -212,8 +205,8 @@ def get_assignment_or_404(employee_id, assignment_id):
 
 
 def post_hours_worked(employee, period_start, period_end, hours, actor_id):
-    """Record the hours an employee worked in a period (one record per period start; posting it again
-    replaces it until a policy counted it)."""
+    """Record the hours an employee worked in a period (one record per period start). Posting a period
+    again replaces its hours; if a policy counted them, the next run posts the correction."""
     if period_end < period_start:
         raise InvalidField("period_end", "The period ends before it starts.")
     record = db.session.scalar(
@@ -222,16 +215,9 @@ def post_hours_worked(employee, period_start, period_end, hours, actor_id):
         )
     )
     if record is not None:
-        counted = select(LedgerLine.id).where(
-            LedgerLine.employee_id == employee.id,
-            LedgerLine.kind == "accrual",
-            LedgerLine.period_start == period_start,
-            LedgerLine.policy_id.in_(
-                select(AccrualPolicy.id).where(AccrualPolicy.method == "per_hours_worked")
-            ),
-        )
-        if db.session.scalar(counted.limit(1)) is not None:
-            raise Conflict("A policy already counted the hours of that period: they cannot change.")
+        change = f"{record.hours:.2f} to {hours:.2f} h"
+        reason = f"hours worked from {period_start} corrected from {change} on {today()}"
+        request_replay(employee.id, min(record.period_end, period_end), reason, actor_id)
         record.period_end, record.hours, record.posted_by = period_end, hours, actor_id
     else:
         record = HoursWorked(
@@ -272,6 +258,7 @@ class _Facts:
     stints: dict  # (employee_id, type): [Stint, ...] in order
     history: dict  # (employee_id, type): [Posted, ...]
     worked: dict  # employee_id: [Worked, ...]
+    replays: dict  # employee_id: why their policies are to be replayed (pending AccrualReplay reasons)
 
 
 def _rules_of(policy_ids, cache):
@@ -300,7 +287,12 @@ def _read_facts(employee_ids, rules_cache):
             AccrualAssignment.effective_from,
         )
         .where(AccrualAssignment.employee_id.in_(employee_ids))
-        .order_by(AccrualAssignment.employee_id, AccrualAssignment.type, AccrualAssignment.effective_from)
+        .order_by(
+            AccrualAssignment.employee_id,
+            AccrualAssignment.type,
+            AccrualAssignment.effective_from,
+            AccrualAssignment.id,
+        )
     ):
         assignments[row.employee_id, row.type].append((row.effective_from, row.policy_id))
     _rules_of(
@@ -335,18 +327,25 @@ def _read_facts(employee_ids, rules_cache):
             ).where(HoursWorked.employee_id.in_(employee_ids))
         ):
             worked[row.employee_id].append(Worked(row.period_start, row.period_end, Decimal(str(row.hours))))
-    return _Facts(employees, stints, history, worked)
+    replays = defaultdict(list)
+    for row in db.session.execute(
+        select(AccrualReplay.employee_id, AccrualReplay.reason)
+        .where(AccrualReplay.employee_id.in_(employee_ids), AccrualReplay.done_at.is_(None))
+        .order_by(AccrualReplay.id)
+    ):
+        replays[row.employee_id].append(row.reason)
+    return _Facts(employees, stints, history, worked, replays)
 
 
 def _stints(assignments, hire_date, left_on, rules_cache):
     """The stretches of an employee's employment each policy of one type covers, from its assignments
-    ((effective_from, policy_id), in order). Assigning the policy already in force changes nothing: its
-    periods run on unbroken."""
-    assignments = [
-        (start, policy_id)
-        for index, (start, policy_id) in enumerate(assignments)
-        if index == 0 or assignments[index - 1][1] != policy_id
-    ]
+    ((effective_from, policy_id), in the order they were made per day). Of two from the same day the later
+    counts; assigning the policy already in force changes nothing: its periods run on unbroken."""
+    kept = []
+    for start, policy_id in dict(assignments).items():  # the day's last assignment
+        if not kept or kept[-1][1] != policy_id:
+            kept.append((start, policy_id))
+    assignments = kept
     for index, (start, policy_id) in enumerate(assignments):
         following = assignments[index + 1][0] - ONE_DAY if index + 1 < len(assignments) else None
         end = left_on if following is None else (following if left_on is None else min(following, left_on))
@@ -361,11 +360,16 @@ def _due(facts, through):
     for (employee_id, type_key), stints in facts.stints.items():
         hire_date, _left_on = facts.employees[employee_id]
         history = list(facts.history[employee_id, type_key])
-        lines = []
-        for stint in stints:
-            new = due_lines(stint, hire_date, history, through, facts.worked.get(employee_id, ()))
-            history.extend(line.as_posted() for line in new)
-            lines.extend(new)
+        worked = facts.worked.get(employee_id, ())
+        if employee_id in facts.replays:
+            why = "; ".join(facts.replays[employee_id])
+            lines = corrected_lines(stints, hire_date, history, through, worked, why)
+        else:
+            lines = []
+            for stint in stints:
+                new = due_lines(stint, hire_date, history, through, worked)
+                history.extend(line.as_posted() for line in new)
+                lines.extend(new)
         if lines:
             due[employee_id, type_key] = sorted(lines, key=lambda line: line.effective_on)
     return due
@@ -399,17 +403,18 @@ def employees_to_accrue(through):
 
 
 def _employees_to_accrue(through):
-    """The ids of active employees hired by ``through`` with a policy assigned by then, in order."""
+    """The ids of active employees hired by ``through`` with a policy assigned by then, or corrections
+    owed, in order."""
+    assigned = select(AccrualAssignment.employee_id).where(
+        AccrualAssignment.policy_id.is_not(None), AccrualAssignment.effective_from <= through
+    )
+    owed = select(AccrualReplay.employee_id).where(AccrualReplay.done_at.is_(None))
     return db.session.scalars(
         select(Employee.id)
         .where(
             Employee.archived_at.is_(None),
             Employee.hire_date <= through,
-            Employee.id.in_(
-                select(AccrualAssignment.employee_id).where(
-                    AccrualAssignment.policy_id.is_not(None), AccrualAssignment.effective_from <= through
-                )
-            ),
+            or_(Employee.id.in_(assigned), Employee.id.in_(owed)),
         )
         .order_by(Employee.id)
     ).all()
@@ -493,8 +498,14 @@ def run_in_batches(run):
     ids = _employees_to_accrue(through)
     yield 0
     for batch in _batches(ids):
-        due = _due(_read_facts(_lock_batch(batch), rules_cache), through)
+        locked = _lock_batch(batch)
+        due = _due(_read_facts(locked, rules_cache), through)
         _post(due)
+        execute(
+            update(AccrualReplay)
+            .where(AccrualReplay.employee_id.in_(locked), AccrualReplay.done_at.is_(None))
+            .values(done_at=utcnow(), run_id=run_id)
+        )
         summary = RunSummary(through=through)
         _count(summary, due)
         execute(
@@ -558,6 +569,7 @@ def _post(due):
                     "effective_on": line.effective_on,
                     "policy_id": line.policy_id,
                     "period_start": line.period_start,
+                    "revision": line.revision,
                     "created_at": now,
                 }
             )

@@ -266,7 +266,7 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
 
 def change_employee(user, employee_id, changes, actor_id):
     """Change an active employee's name, manager, hire date and/or balance in the default type; return the
-    employee.
+    employee. A corrected hire date has the next accrual run correct what policies posted (accruals).
 
     Takes the employee's lock, after the lock on reporting lines when the manager changes (that order
     keeps two opposite manager changes from deadlocking).
@@ -277,8 +277,12 @@ def change_employee(user, employee_id, changes, actor_id):
     require_active(employee)
     if "name" in changes:
         employee.name = changes["name"]
-    if "hire_date" in changes:
-        employee.hire_date = changes["hire_date"]
+    if "hire_date" in changes and changes["hire_date"] != employee.hire_date:
+        # Policies count from the hire date: the next run corrects what they posted on the old one.
+        since, corrected = min(employee.hire_date, changes["hire_date"]), changes["hire_date"]
+        reason = f"hire date corrected from {employee.hire_date} to {corrected} on {today()}"
+        accruals.request_replay(employee.id, since, reason, actor_id)
+        employee.hire_date = corrected
     if "manager_id" in changes:
         assign_manager(employee, changes["manager_id"])
     if "hours_balance" in changes:  # the default type's balance

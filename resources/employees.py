@@ -208,7 +208,6 @@ def list_accrual_assignments(args, employee_id):
     AdminOnly,
     people.EmployeeArchived,
     accruals.PolicyArchived,
-    accruals.HistoryPosted,
     accruals.NotAnAccruingType,
     429,
 )

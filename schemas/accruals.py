@@ -302,6 +302,7 @@ class PolicyLineOut(OutSchema):
     reason = fields.String(validate=validate.Length(max=REASON_LENGTH))
     policy_id = fields.Integer()
     period_start = fields.Date(metadata={"description": "The period (or the expiry day) the line is for"})
+    revision = fields.Integer(metadata={"description": "0, or 1, 2... for the corrections of its period"})
 
 
 class SampleLineOut(PolicyLineOut):

@@ -145,6 +145,9 @@ class LedgerLineOut(OutSchema):
     period_start = fields.Date(
         allow_none=True, metadata={"description": "A policy's line: the period (or the expiry day) it is for"}
     )
+    revision = fields.Integer(
+        metadata={"description": "A policy's line: 0, or 1, 2... for the corrections of its period"}
+    )
     created_at = fields.DateTime()
 
 

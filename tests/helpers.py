@@ -43,9 +43,24 @@ TABLES = (
     "login_sessions",
     "login_throttles",
     "pto_entries",
+    "accrual_policies",
     "ledger_lines",
+    "accrual_assignments",
+    "hours_worked",
+    "accrual_runs",
+    "accrual_replays",
 )
-TABLES_WITH_SERIAL_IDS = ("users", "employees", "pto_entries", "ledger_lines")
+TABLES_WITH_SERIAL_IDS = (
+    "users",
+    "employees",
+    "pto_entries",
+    "ledger_lines",
+    "accrual_policies",
+    "accrual_assignments",
+    "hours_worked",
+    "accrual_runs",
+    "accrual_replays",
+)
 # Where a migrated PostgreSQL test database keeps the rows the migrations wrote (the starter time-off
 # types), so that emptying it for the next test puts them back.
 MIGRATED_ROWS = "migrated_rows"

@@ -335,27 +335,52 @@ def test_an_employee_sees_their_next_accrual_and_projection_but_not_a_colleague_
 # Assignments and hours worked
 
 
-def test_an_assignment_never_rewrites_posted_lines(app, client, admin):
-    policy = create_policy(client, admin)
-    other = create_policy(client, admin, name="Other", tiers=[{"after_years": 0, "hours": 1}])
+def test_a_backdated_assignment_is_corrected_by_the_next_run_never_by_editing_lines(app, client, admin):
+    policy = create_policy(client, admin, max_balance=None)
+    other = create_policy(
+        client, admin, name="Other", tiers=[{"after_years": 0, "hours": 1}], max_balance=None
+    )
     employee_id = hire_on(client, admin, date(2026, 1, 1))
     assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
     run_through(app, date(2026, 3, 31))
+    posted = ledger(client, admin, employee_id).lines
 
     backdated = assign(client, admin, employee_id, other["id"], date(2026, 3, 1))
-    from_april = assign(client, admin, employee_id, other["id"], date(2026, 4, 1))
+    first, second = run_through(app, date(2026, 5, 31)), run_through(app, date(2026, 5, 31))
 
-    assert backdated.status_code == 409
-    assert from_april.status_code == 201
-    assert client.get(from_april.headers["Location"], headers=admin).json == from_april.json
-    run_through(app, date(2026, 5, 31))
-    assert [delta for _day, _kind, delta in policy_lines(client, admin, employee_id)] == [
-        6.67,
-        6.67,
-        6.67,
-        1,
-        1,
+    assert backdated.status_code == 201
+    assert client.get(backdated.headers["Location"], headers=admin).json == backdated.json
+    lines = ledger(client, admin, employee_id).lines
+    assert lines[: len(posted)] == posted  # nothing posted was edited
+    added = [(line["effective_on"], line["policy_id"], line["delta"]) for line in lines[len(posted) :]]
+    assert added == [
+        ("2026-03-31", policy["id"], -6.67),  # March under the first policy, reversed
+        ("2026-03-31", other["id"], 1),
+        ("2026-04-30", other["id"], 1),
+        ("2026-05-31", other["id"], 1),
     ]
+    reversal = lines[len(posted)]
+    assert reversal["reason"].startswith(f"Reversed ('Other' assigned from 2026-03-01 on {today()})")
+    assert reversal["revision"] == 1
+    assert (first["lines"], second["lines"]) == (4, 0)
+    on_march_31 = client.get(f"/employees/{employee_id}/balance?as_of=2026-03-31", headers=admin).json
+    assert on_march_31["hours_balance"] == 14.34  # January and February at 6.67, March at 1
+
+
+def test_a_corrected_hire_date_is_corrected_by_the_next_run(app, client, admin):
+    policy = create_policy(client, admin, max_balance=None)
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
+    run_through(app, date(2026, 2, 28))
+
+    client.patch(f"/employees/{employee_id}", json={"hire_date": "2026-01-16"}, headers=admin)
+    preview = client.post("/accrual-runs/preview", json={"through": "2026-02-28"}, headers=admin).json
+    run_through(app, date(2026, 2, 28))
+
+    (correction,) = preview["sample"]
+    assert (correction["effective_on"], correction["delta"]) == ("2026-01-31", -3.23)  # to 16/31 of 6.67
+    assert "hire date corrected from 2026-01-01 to 2026-01-16" in correction["reason"]
+    assert [delta for _day, _kind, delta in policy_lines(client, admin, employee_id)] == [6.67, 6.67, -3.23]
 
 
 def test_hours_worked_earn_hours_by_the_rate(app, client, admin):
@@ -385,8 +410,13 @@ def test_hours_worked_earn_hours_by_the_rate(app, client, admin):
         for line in ledger(client, admin, employee_id).lines
         if line["policy_id"]
     ] == [("sick-ca", 2.83)]
-    again = client.post(f"/employees/{employee_id}/hours-worked", json={**worked, "hours": 90}, headers=admin)
-    assert again.status_code == 409
+    corrected = client.post(
+        f"/employees/{employee_id}/hours-worked", json={**worked, "hours": 90}, headers=admin
+    )
+    run_through(app, date(2026, 1, 31))
+    assert corrected.status_code == 201
+    lines = [line for line in ledger(client, admin, employee_id).lines if line["policy_id"]]
+    assert [(line["delta"], line["revision"]) for line in lines] == [(2.83, 0), (0.17, 1)]  # 90 / 30 = 3
 
 
 # The command

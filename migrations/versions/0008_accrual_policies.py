@@ -1,6 +1,6 @@
-"""Accrual policies: the policies, who is on which from when, hours worked, the runs; ledger lines gain the
-day they count from (existing lines: the UTC day they were written) and, for a policy's lines, the policy
-and period they were posted for.
+"""Accrual policies: the policies, who is on which from when, hours worked, the runs and the replays they
+owe; ledger lines gain the day they count from (existing lines: the UTC day they were written) and, for a
+policy's lines, the policy, period and revision they were posted for.
 
 Revision ID: 0008
 Revises: 0007
@@ -138,10 +138,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accrual_assignments")),
     )
     op.create_index(
-        "uq_accrual_assignments_employee_id_type_effective_from",
+        "ix_accrual_assignments_employee_id_type_effective_from",
         "accrual_assignments",
         ["employee_id", "type", "effective_from"],
-        unique=True,
     )
     op.create_index("ix_accrual_assignments_policy_id", "accrual_assignments", ["policy_id"])
 
@@ -186,6 +185,28 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accrual_runs")),
     )
 
+    op.create_table(
+        "accrual_replays",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("requested_by", sa.Integer(), nullable=True),
+        timestamp("requested_at"),
+        timestamp("done_at", nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["employee_id"], ["employees.id"], name=op.f("fk_accrual_replays_employee_id_employees")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"], ["users.id"], name=op.f("fk_accrual_replays_requested_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["accrual_runs.id"], name=op.f("fk_accrual_replays_run_id_accrual_runs")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accrual_replays")),
+    )
+    op.create_index("ix_accrual_replays_employee_id", "accrual_replays", ["employee_id"])
+
     op.drop_index("ix_ledger_lines_employee_id_type_created_at", table_name="ledger_lines")
     op.add_column("ledger_lines", sa.Column("effective_on", sa.Date(), nullable=True))
     # Timestamps are stored in UTC: a line written before now counts from its UTC day.
@@ -197,6 +218,7 @@ def upgrade():
         batch.alter_column("effective_on", existing_type=sa.Date(), nullable=False)
         batch.add_column(sa.Column("policy_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("period_start", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
         batch.create_foreign_key(
             op.f("fk_ledger_lines_policy_id_accrual_policies"), "accrual_policies", ["policy_id"], ["id"]
         )
@@ -215,9 +237,9 @@ def upgrade():
         ["employee_id", "type", "effective_on"],
     )
     op.create_index(
-        "uq_ledger_lines_employee_id_policy_id_period_start_kind",
+        "uq_ledger_lines_employee_policy_period_kind_revision",
         "ledger_lines",
-        ["employee_id", "policy_id", "period_start", "kind"],
+        ["employee_id", "policy_id", "period_start", "kind", "revision"],
         **POLICY_LINES_ONCE,
     )
 
@@ -225,7 +247,9 @@ def upgrade():
 def downgrade():
     """Back to lines without dates or policies. A policy's expiry lines have no kind there: this is for a
     database whose policies never posted one."""
-    op.drop_index("uq_ledger_lines_employee_id_policy_id_period_start_kind", table_name="ledger_lines")
+    op.drop_index(
+        "uq_ledger_lines_employee_policy_period_kind_revision", table_name="ledger_lines"
+    )
     op.drop_index("ix_ledger_lines_employee_id_type_effective_on", table_name="ledger_lines")
     with rebuilding("ledger_lines") as batch:
         batch.drop_constraint(op.f("ck_ledger_lines_policy_lines_name_their_period"), type_="check")
@@ -233,16 +257,19 @@ def downgrade():
         batch.drop_constraint(op.f("ck_ledger_lines_kind"), type_="check")
         batch.create_check_constraint(op.f("ck_ledger_lines_kind"), OLD_KINDS)
         batch.drop_constraint(op.f("fk_ledger_lines_policy_id_accrual_policies"), type_="foreignkey")
+        batch.drop_column("revision")
         batch.drop_column("period_start")
         batch.drop_column("policy_id")
         batch.drop_column("effective_on")
     op.create_index(
         "ix_ledger_lines_employee_id_type_created_at", "ledger_lines", ["employee_id", "type", "created_at"]
     )
+    op.drop_index("ix_accrual_replays_employee_id", table_name="accrual_replays")
+    op.drop_table("accrual_replays")
     op.drop_table("accrual_runs")
     op.drop_table("hours_worked")
     op.drop_index("ix_accrual_assignments_policy_id", table_name="accrual_assignments")
-    op.drop_index("uq_accrual_assignments_employee_id_type_effective_from", table_name="accrual_assignments")
+    op.drop_index("ix_accrual_assignments_employee_id_type_effective_from", table_name="accrual_assignments")
     op.drop_table("accrual_assignments")
     op.drop_index("uq_accrual_policies_type_for_new_hires", table_name="accrual_policies")
     op.drop_index("ix_accrual_policies_type", table_name="accrual_policies")
