@@ -247,9 +247,7 @@ def upgrade():
 def downgrade():
     """Back to lines without dates or policies. A policy's expiry lines have no kind there: this is for a
     database whose policies never posted one."""
-    op.drop_index(
-        "uq_ledger_lines_employee_policy_period_kind_revision", table_name="ledger_lines"
-    )
+    op.drop_index("uq_ledger_lines_employee_policy_period_kind_revision", table_name="ledger_lines")
     op.drop_index("ix_ledger_lines_employee_id_type_effective_on", table_name="ledger_lines")
     with rebuilding("ledger_lines") as batch:
         batch.drop_constraint(op.f("ck_ledger_lines_policy_lines_name_their_period"), type_="check")
