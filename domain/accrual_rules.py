@@ -215,23 +215,32 @@ class Stint:
     end: date | None
 
 
-def due_lines(stint, hire_date, history: Iterable[Posted], through, worked: Iterable[Worked] = ()):
+def due_lines(
+    stint, hire_date, history: Iterable[Posted], through, worked: Iterable[Worked] = (), since=None
+):
     """The lines ``stint``'s policy posts to the balance through ``through`` that ``history`` (every line of
-    that balance so far) does not hold yet, in the order they count."""
+    that balance so far) does not hold yet, in the order they count.
+
+    ``since``: the day of the last line the policy posted to the balance, whose events before it are all
+    done. ``history`` then need only hold the lines from ``history_from(...)`` on, the balance before them
+    summed in one line dated the day before (``opening_line``).
+    """
     rules = stint.rules
     last_day = through if stint.end is None else min(through, stint.end)
     if stint.start > last_day:
         return []
+    first_day = history_from(stint, hire_date, since)
     history = sorted(history, key=lambda line: line.effective_on)
     posted = {(line.kind, line.period_start) for line in history if line.policy_id == rules.id}
     events = sorted(
-        _events(stint, hire_date, last_day, worked), key=lambda event: (event.effective_on, event.order)
+        _events(stint, hire_date, first_day, last_day, worked),
+        key=lambda event: (event.effective_on, event.order),
     )
     ledger = _Ledger(history, rules.id)
     lines = []
     carried = {}  # the day carried-over hours expire: how many were carried over
     for event in events:
-        if (event.kind, event.period_start) in posted:
+        if (event.kind, event.period_start) in posted or (since is not None and event.effective_on < since):
             if event.order == 0:  # what it carried was decided then: rebuild it for the expiry to come
                 _carry(rules, event.effective_on, ledger.balance_before(event.effective_on), carried)
             continue
@@ -240,6 +249,25 @@ def due_lines(stint, hire_date, history: Iterable[Posted], through, worked: Iter
             lines.append(line)
             ledger.add(line)
     return lines
+
+
+def history_from(stint, hire_date, since):
+    """The first day whose lines ``due_lines`` reads, given ``since`` (see there): the stint's start, or
+    ``since`` itself, or the start of its policy year when a cap per year or the expiry of carried-over
+    hours still to come needs that year's lines."""
+    if since is None:
+        return stint.start
+    rules = stint.rules
+    year_start = year_start_on(rules, hire_date, since)
+    expiry = rules.carry_over_expires_after_days
+    if rules.max_per_year is not None or (expiry and since <= year_start + timedelta(days=expiry)):
+        return max(stint.start, year_start)
+    return max(stint.start, since)
+
+
+def opening_line(day, hours):
+    """The balance before ``day``, as one line for ``due_lines``' history."""
+    return Posted(day - ONE_DAY, hours, "opening")
 
 
 def corrected_lines(stints, hire_date, history, through, worked=(), why="a change"):
@@ -290,23 +318,23 @@ def corrected_lines(stints, hire_date, history, through, worked=(), why="a chang
     return sorted(reversals + corrections, key=lambda line: line.effective_on)
 
 
-def _events(stint, hire_date, last_day, worked):
-    """Everything the policy does from the stint's start to ``last_day``, not yet ordered."""
+def _events(stint, hire_date, first_day, last_day, worked):
+    """Everything the policy does from ``first_day`` (within the stint) to ``last_day``, not yet ordered."""
     rules = stint.rules
     if rules.method == "per_period":
-        for period_start, period_end in periods_from(rules, hire_date, stint.start, last_day):
+        for period_start, period_end in periods_from(rules, hire_date, first_day, last_day):
             event = _accrual(stint, hire_date, period_start, period_end, last_day)
             if event is not None:
                 yield event
     elif rules.method == "per_hours_worked":
         for record in worked:
-            if stint.start <= record.period_end <= last_day:
+            if first_day <= record.period_end <= last_day:
                 event = _earned(stint, hire_date, record, last_day)
                 if event is not None:
                     yield event
     else:
-        yield from _grants(stint, hire_date, last_day)
-    for year_start in year_starts_between(rules, hire_date, max(stint.start, hire_date + ONE_DAY), last_day):
+        yield from _grants(stint, hire_date, first_day, last_day)
+    for year_start in year_starts_between(rules, hire_date, max(first_day, hire_date + ONE_DAY), last_day):
         yield _Event(year_start, 0, year_start, "expiry", None, "")
         if rules.carry_over != "none" and rules.carry_over_expires_after_days:
             expires_on = year_start + timedelta(days=rules.carry_over_expires_after_days)
@@ -375,12 +403,11 @@ def _earned(stint, hire_date, record, last_day):
     )
 
 
-def _grants(stint, hire_date, last_day):
+def _grants(stint, hire_date, first_day, last_day):
     """A front-loaded policy's grants: one on each policy year's first day, and a joiner's for the rest of
     the year they join in (prorated by days when the policy says so)."""
     rules = stint.rules
-    first_year = year_start_on(rules, hire_date, stint.start)
-    year_start = first_year
+    year_start = year_start_on(rules, hire_date, first_day)
     while year_start <= last_day:
         year_end = next_year_start(rules, hire_date, year_start) - ONE_DAY
         hours, after_years = tier_hours(rules, hire_date, max(year_start, stint.start))

@@ -12,14 +12,23 @@ from dataclasses import astuple, dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ARRAY, bindparam, cast, func, insert, or_, select, text, update
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import dialect_name, execute
 from domain import ledger, pto_types
-from domain.accrual_rules import ONE_DAY, Line, Posted, Rules, Stint, Worked, corrected_lines, due_lines
+from domain.accrual_rules import (
+    ONE_DAY,
+    Line,
+    Posted,
+    Rules,
+    Stint,
+    Worked,
+    corrected_lines,
+    due_lines,
+    history_from,
+    opening_line,
+)
 from errors import InvalidField
 from models import (
     AccrualAssignment,
@@ -37,7 +46,7 @@ from models import (
 
 # Employees a run handles per transaction: their rows stay locked for one batch's work only, and what a
 # batch reads and writes stays bounded however large the company is.
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 
 
 class PolicyArchived(Conflict):
@@ -220,6 +229,13 @@ def post_hours_worked(employee, period_start, period_end, hours, actor_id):
         request_replay(employee.id, min(record.period_end, period_end), reason, actor_id)
         record.period_end, record.hours, record.posted_by = period_end, hours, actor_id
     else:
+        # Hours posted for a period before lines a policy already posted: the next run replays to count them.
+        request_replay(
+            employee.id,
+            period_end,
+            f"hours worked {period_start} to {period_end} posted on {today()}",
+            actor_id,
+        )
         record = HoursWorked(
             employee_id=employee.id,
             period_start=period_start,
@@ -256,9 +272,11 @@ class _Facts:
 
     employees: dict  # id: (hire_date, left_on)
     stints: dict  # (employee_id, type): [Stint, ...] in order
-    history: dict  # (employee_id, type): [Posted, ...]
+    history: dict  # (employee_id, type): [Posted, ...]: every line, or those from ``history_from`` on
     worked: dict  # employee_id: [Worked, ...]
     replays: dict  # employee_id: why their policies are to be replayed (pending AccrualReplay reasons)
+    last_posted: dict  # (employee_id, policy_id): the day of the last line it posted to the employee
+    balances: dict  # (employee_id, type): hours now
 
 
 def _rules_of(policy_ids, cache):
@@ -302,23 +320,35 @@ def _read_facts(employee_ids, rules_cache):
     for (employee_id, type_key), rows in assignments.items():
         hire_date, left_on = employees[employee_id]
         stints[employee_id, type_key] = list(_stints(rows, hire_date, left_on, rules_cache))
-    history = defaultdict(list)
-    types = {type_key for _employee, type_key in stints}
-    if types:
+    replays = defaultdict(list)
+    for row in db.session.execute(
+        select(AccrualReplay.employee_id, AccrualReplay.reason)
+        .where(AccrualReplay.employee_id.in_(employee_ids), AccrualReplay.done_at.is_(None))
+        .order_by(AccrualReplay.id)
+    ):
+        replays[row.employee_id].append(row.reason)
+    last_posted = {
+        (row.employee_id, row.policy_id): row.day
         for row in db.session.execute(
             select(
-                LedgerLine.employee_id,
-                LedgerLine.type,
-                LedgerLine.effective_on,
-                LedgerLine.delta,
-                LedgerLine.kind,
-                LedgerLine.policy_id,
-                LedgerLine.period_start,
-            ).where(LedgerLine.employee_id.in_(employee_ids), LedgerLine.type.in_(types))
-        ):
-            history[row.employee_id, row.type].append(
-                Posted(row.effective_on, Decimal(str(row.delta)), row.kind, row.policy_id, row.period_start)
+                LedgerLine.employee_id, LedgerLine.policy_id, func.max(LedgerLine.effective_on).label("day")
             )
+            .where(LedgerLine.employee_id.in_(employee_ids), LedgerLine.policy_id.is_not(None))
+            .group_by(LedgerLine.employee_id, LedgerLine.policy_id)
+        )
+    }
+    types = {type_key for _employee, type_key in stints}
+    balances = {}
+    if types:
+        balances = {
+            (row.employee_id, row.type): Decimal(str(row.hours_balance))
+            for row in db.session.execute(
+                select(Balance.employee_id, Balance.type, Balance.hours_balance).where(
+                    Balance.employee_id.in_(employee_ids), Balance.type.in_(types)
+                )
+            )
+        }
+    history = _read_history(employees, stints, replays, last_posted, balances, employee_ids)
     worked = defaultdict(list)
     if any(rules.method == "per_hours_worked" for rules in rules_cache.values()):
         for row in db.session.execute(
@@ -327,14 +357,44 @@ def _read_facts(employee_ids, rules_cache):
             ).where(HoursWorked.employee_id.in_(employee_ids))
         ):
             worked[row.employee_id].append(Worked(row.period_start, row.period_end, Decimal(str(row.hours))))
-    replays = defaultdict(list)
-    for row in db.session.execute(
-        select(AccrualReplay.employee_id, AccrualReplay.reason)
-        .where(AccrualReplay.employee_id.in_(employee_ids), AccrualReplay.done_at.is_(None))
-        .order_by(AccrualReplay.id)
-    ):
-        replays[row.employee_id].append(row.reason)
-    return _Facts(employees, stints, history, worked, replays)
+    return _Facts(employees, stints, history, worked, replays, last_posted, balances)
+
+
+def _read_history(employees, stints, replays, last_posted, balances, employee_ids):
+    """The batch's ledger lines that its policies need: those from the earliest day any of them reads
+    (``accrual_rules.history_from``; all of them where a replay is owed), and one opening line per
+    balance for those before (its hours now less the lines read: a balance is the sum of its lines).
+    Most days that is a day's lines, however long the history."""
+    types = {type_key for _employee, type_key in stints}
+    if not types:
+        return defaultdict(list)
+    floors = [
+        history_from(stint, employees[employee_id][0], last_posted.get((employee_id, stint.rules.id)))
+        for (employee_id, _type), its_stints in stints.items()
+        for stint in its_stints
+    ]
+    floor = None if replays or not floors else min(floors)
+    lines = select(
+        LedgerLine.employee_id,
+        LedgerLine.type,
+        LedgerLine.effective_on,
+        LedgerLine.delta,
+        LedgerLine.kind,
+        LedgerLine.policy_id,
+        LedgerLine.period_start,
+    ).where(LedgerLine.employee_id.in_(employee_ids), LedgerLine.type.in_(types))
+    if floor is not None:
+        lines = lines.where(LedgerLine.effective_on >= floor)
+    history = defaultdict(list)
+    for row in db.session.execute(lines):
+        history[row.employee_id, row.type].append(
+            Posted(row.effective_on, Decimal(str(row.delta)), row.kind, row.policy_id, row.period_start)
+        )
+    if floor is not None:
+        for key, hours in balances.items():
+            read = sum((line.delta for line in history[key]), Decimal("0.00"))
+            history[key].append(opening_line(floor, hours - read))
+    return history
 
 
 def _stints(assignments, hire_date, left_on, rules_cache):
@@ -367,7 +427,8 @@ def _due(facts, through):
         else:
             lines = []
             for stint in stints:
-                new = due_lines(stint, hire_date, history, through, worked)
+                since = facts.last_posted.get((employee_id, stint.rules.id))
+                new = due_lines(stint, hire_date, history, through, worked, since)
                 history.extend(line.as_posted() for line in new)
                 lines.extend(new)
         if lines:
@@ -499,8 +560,9 @@ def run_in_batches(run):
     yield 0
     for batch in _batches(ids):
         locked = _lock_batch(batch)
-        due = _due(_read_facts(locked, rules_cache), through)
-        _post(due)
+        facts = _read_facts(locked, rules_cache)
+        due = _due(facts, through)
+        _post(due, facts.balances)
         execute(
             update(AccrualReplay)
             .where(AccrualReplay.employee_id.in_(locked), AccrualReplay.done_at.is_(None))
@@ -533,23 +595,52 @@ def _lock_batch(batch):
 
 
 _INSERT_LINES = insert(LedgerLine.__table__)
+# The columns a policy's line sets, and on PostgreSQL the batch's lines in one INSERT ... SELECT from one
+# array per column: far less of the client's work than a VALUES list of thousands of parameters.
+_LINE_COLUMNS = (
+    "employee_id",
+    "type",
+    "kind",
+    "delta",
+    "balance_after",
+    "reason",
+    "effective_on",
+    "policy_id",
+    "period_start",
+    "revision",
+    "created_at",
+)
+_LINES_AS_ARRAYS = (
+    func.unnest(*(cast(bindparam(name), ARRAY(LedgerLine.__table__.c[name].type)) for name in _LINE_COLUMNS))
+    .table_valued(*_LINE_COLUMNS)
+    .render_derived(name="moved")
+)
+_INSERT_LINES_PG = insert(LedgerLine.__table__).from_select(
+    _LINE_COLUMNS, select(*(_LINES_AS_ARRAYS.c[name] for name in _LINE_COLUMNS))
+)
+_INSERT_BALANCES = insert(Balance.__table__)
+# Each balance to the figure its lines bring it to, computed under the batch's locks: on SQLite one
+# in-process UPDATE per balance; on PostgreSQL one statement for the batch, the figures passed as arrays
+# (psycopg2 would send an executemany as one round trip per row).
+_SET_BALANCE = (
+    update(Balance.__table__)
+    .where(Balance.employee_id == bindparam("employee"), Balance.type == bindparam("balance"))
+    .values(hours_balance=bindparam("new_hours"))
+)
+_SET_BALANCES_PG = text(
+    "UPDATE balances SET hours_balance = moved.hours "
+    "FROM unnest(CAST(:employees AS integer[]), CAST(:types AS varchar[]), CAST(:hours AS numeric[])) "
+    "AS moved(employee_id, type, hours) "
+    "WHERE balances.employee_id = moved.employee_id AND balances.type = moved.type"
+)
 
 
-def _post(due):
+def _post(due, held):
     """Write the batch's lines, each with the balance after it in the order written, and move the
-    balances by them: a bounded number of statements whatever the batch's size."""
+    balances (``held``: their hours, read under the batch's locks) by them: a bounded number of
+    statements whatever the batch's size."""
     if not due:
         return
-    keys = list(due)
-    held = {
-        (row.employee_id, row.type): Decimal(str(row.hours_balance))
-        for row in db.session.execute(
-            select(Balance.employee_id, Balance.type, Balance.hours_balance).where(
-                Balance.employee_id.in_({employee_id for employee_id, _type in keys}),
-                Balance.type.in_({type_key for _employee, type_key in keys}),
-            )
-        )
-    }
     now = utcnow()
     rows, balances = [], []
     for (employee_id, type_key), lines in due.items():
@@ -573,18 +664,29 @@ def _post(due):
                     "created_at": now,
                 }
             )
-        balances.append(
-            {"employee_id": employee_id, "type": type_key, "hours_balance": balance, "pending_hours": 0}
+        balances.append((employee_id, type_key, balance))
+    if dialect_name() == "postgresql":
+        execute(_INSERT_LINES_PG, {name: [row[name] for row in rows] for name in _LINE_COLUMNS})
+    else:
+        execute(_INSERT_LINES, rows)
+    new = [
+        (employee_id, type_key, hours)
+        for employee_id, type_key, hours in balances
+        if (employee_id, type_key) not in held
+    ]
+    if new:
+        execute(
+            _INSERT_BALANCES,
+            [{"employee_id": e, "type": t, "hours_balance": h, "pending_hours": 0} for e, t, h in new],
         )
-    execute(_INSERT_LINES, rows)
-    upsert = (pg_insert if dialect_name() == "postgresql" else sqlite_insert)(Balance)
-    execute(
-        upsert.on_conflict_do_update(
-            index_elements=[Balance.employee_id, Balance.type],
-            set_={"hours_balance": upsert.excluded.hours_balance},
-        ),
-        balances,
-    )
+    moved = [row for row in balances if (row[0], row[1]) in held]
+    if not moved:
+        return
+    if dialect_name() == "postgresql":
+        employees, types, hours = zip(*moved, strict=True)
+        execute(_SET_BALANCES_PG, {"employees": list(employees), "types": list(types), "hours": list(hours)})
+    else:
+        execute(_SET_BALANCE, [{"employee": e, "balance": t, "new_hours": h} for e, t, h in moved])
 
 
 # What an employee sees
