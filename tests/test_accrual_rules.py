@@ -17,7 +17,9 @@ from domain.accrual_rules import (
     Worked,
     anniversary,
     due_lines,
+    history_from,
     next_year_start,
+    opening_line,
     period_containing,
     tenure_years,
     year_start_on,
@@ -1389,3 +1391,28 @@ def test_daily_runs_post_what_one_catch_up_run_posts(policy, hire, stint, last):
     assert daily == at_once
     assert {x.kind for x in at_once} == {"accrual", "expiry"}
     assert run(policy, hire, last, history=[*history, *fed(at_once)], **stint) == []
+
+
+@pytest.mark.parametrize(("policy", "hire", "stint", "last"), CATCH_UP)
+def test_daily_runs_reading_only_what_they_need_post_the_same_lines(policy, hire, stint, last):
+    """As the run reads a balance: from where the policy's last line leaves off (``history_from``), the
+    lines before summed in one opening line. Every day of it posts what one run through the end would."""
+    stint = dict(stint)
+    history = stint.pop("history", ())
+    worked_hours = stint.pop("hours", ())
+    at_once = run(policy, hire, last, history=history, hours=worked_hours, **stint)
+    start, end = day(stint.get("start", hire)), day(stint["end"]) if "end" in stint else None
+    the_stint = Stint(policy, start, end)
+
+    posted = []
+    through = day(hire) - timedelta(days=1)
+    while through < day(last):
+        through += timedelta(days=1)
+        ledger = [*history, *fed(posted)]
+        since = max((x.effective_on for x in posted), default=None)
+        floor = history_from(the_stint, day(hire), since)
+        read = [x for x in ledger if x.effective_on >= floor]
+        read.append(opening_line(floor, sum((x.delta for x in ledger if x.effective_on < floor), Decimal(0))))
+        posted += due_lines(the_stint, day(hire), read, through, worked_hours, since)
+
+    assert posted == at_once
