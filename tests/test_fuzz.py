@@ -61,6 +61,21 @@ RULE_FIELDS = {
     "PATCH /employees/{employee_id}": {"manager_id", "reason"},  # no cycle; reason with hours_balance
     "PATCH /users/{user_id}": {"employee_id"},  # an existing employee
     "POST /me/password": {"current_password"},  # the caller's password
+    # an active type with a balance of its own; the fields each method, policy year and carry-over need
+    "POST /accrual-policies": {
+        "type",
+        "tiers",
+        "per_hours_worked",
+        "policy_year",
+        "year_start_day",
+        "carry_over_hours",
+        "carry_over_expires_after_days",
+    },
+    # a type exactly when no policy is named (an active one, with a balance of its own); not before hiring
+    "POST /employees/{employee_id}/accrual-assignments": {"type", "effective_from"},
+    "POST /employees/{employee_id}/hours-worked": {"period_end"},  # not before the period starts
+    "POST /accrual-runs": {"through"},  # at most today
+    "POST /accrual-runs/preview": {"through"},
 }
 
 

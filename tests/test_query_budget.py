@@ -39,6 +39,10 @@ class Company:
 
     def __init__(self, client, admin):
         self.client, self.admin = client, admin
+        # Every employee accrues from their first day (weekly, at the start): a run posts a line for each.
+        policy = {"name": "Weekly", "type": "vacation", "frequency": "weekly", "accrue_at": "start"}
+        policy |= {"tiers": [{"after_years": 0, "hours": 1.54}], "for_new_hires": True}
+        assert client.post("/accrual-policies", json=policy, headers=admin).status_code == 201
         subject = hire(client, admin, "subject", hours_balance=10_000)
         self.subject, self.staff = subject.employee_id, subject.headers
         self.employees = 1
@@ -115,6 +119,12 @@ ENDPOINTS = {
         "POST", f"/pto/{c.file(c.staff)}/cancel", c.staff, None, 200,
     ),
     "GET /me (linked employee)": lambda c: ("GET", "/me", c.staff, None, 200),
+    "GET /accrual-policies": lambda c: ("GET", f"/accrual-policies?{LAST_PAGE}", c.staff, None, 200),
+    "GET /employees/<id>/accruals": lambda c: ("GET", f"/employees/{c.subject}/accruals", c.staff, None, 200),
+    "GET /employees/<id>/balances?as_of= (a projection)": lambda c: (
+        "GET", f"/employees/{c.subject}/balances?as_of=2099-01-01", c.staff, None, 200,
+    ),
+    "POST /accrual-runs": lambda c: ("POST", "/accrual-runs", c.admin, None, 201),
     "GET /users": lambda c: ("GET", f"/users?{LAST_PAGE}", c.admin, None, 200),
     "POST /login": lambda c: (
         "POST", "/login", None, {"username": "subject", "password": PASSWORD}, 200,
@@ -135,9 +145,9 @@ BUDGETS = {
     "PUT /employees/<id>/balances/<type>": 7,
     "GET /pto-types": 2,
     "GET /pto-types/<key>": 2,
-    # session, INSERT employee, default type, INSERTs of balance and line, the policies new hires get;
-    # reload employee and entries
-    "POST /employees": 7,
+    # session, INSERT employee, default type, INSERTs of balance and line, the policies new hires get and
+    # the INSERT of their assignment; reload employee and entries
+    "POST /employees": 8,
     # session, employee (locked), default balance, UPDATE, line; after the commit: employee with entries
     "PUT /employees/<id>": 6,
     # session, (PostgreSQL: lock reporting lines), employee (locked), lock the manager, UPDATE; after the
@@ -159,6 +169,16 @@ BUDGETS = {
     "POST /pto/<id>/deny": 4,
     "POST /pto/<id>/cancel (pending)": 4,
     "GET /me (linked employee)": 2,  # session, linked employee
+    "GET /accrual-policies": 2,
+    # session, employee; what the policies need, read for a batch (see the run): employee, assignments,
+    # policies, corrections owed, the policies' last lines, balances, lines
+    "GET /employees/<id>/accruals": 9,
+    # and the balances of every type (the projection adds the lines to come)
+    "GET /employees/<id>/balances?as_of= (a projection)": 10,
+    # session, INSERT run, who accrues; for each batch of up to 1,000 employees: lock them, read what the
+    # policies need (7), INSERT lines, UPDATE balances, UPDATE corrections owed, UPDATE run; end the run;
+    # after the commit, the run
+    "POST /accrual-runs": 17,
     "GET /users": 2,
     # user, claims per account and address and per account, both forgiven, session
     "POST /login": 6,
