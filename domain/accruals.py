@@ -97,14 +97,14 @@ def change_policy(policy_id, changes):
     lines posted under them must stay explainable (a new policy, assigned from a day, changes them)."""
     policy = get_policy_or_404(policy_id)
     archived = changes.pop("archived", None)
+    if changes.get("for_new_hires"):  # the type's previous one stops being it first: one per type
+        _clear_new_hires_policy(policy.type, keep=policy.id)
     for name, value in changes.items():
         setattr(policy, name, value)
     if archived is not None:
         policy.archived_at = (policy.archived_at or utcnow()) if archived else None
     if policy.archived_at is not None:
         policy.for_new_hires = False
-    if changes.get("for_new_hires"):
-        _clear_new_hires_policy(policy.type, keep=policy.id)
     db.session.flush()
     return policy
 

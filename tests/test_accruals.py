@@ -149,6 +149,16 @@ def test_new_hires_get_their_type_s_policy_from_their_hire_date(client, admin):
     assert client.get(f"/accrual-policies/{first['id']}", headers=admin).json["for_new_hires"] is False
 
 
+def test_making_another_policy_the_new_hires_one_unmakes_the_previous(client, admin):
+    first = create_policy(client, admin, for_new_hires=True)
+    second = create_policy(client, admin, name="Vacation 2027")
+
+    changed = client.patch(f"/accrual-policies/{second['id']}", json={"for_new_hires": True}, headers=admin)
+
+    assert changed.status_code == 200 and changed.json["for_new_hires"] is True
+    assert client.get(f"/accrual-policies/{first['id']}", headers=admin).json["for_new_hires"] is False
+
+
 # Runs
 
 
