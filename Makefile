@@ -55,6 +55,7 @@ audit: install-dev
 bench: install-dev
 	command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/accruals.py
 
 ## bench-accruals: the accrual run on PostgreSQL beside a set-based SQL floor, at 2,000 and 20,000 employees:
 ## seconds, statements, peak memory, and a 12-month catch-up; prints a table (settings: see bench/accruals.py)

@@ -133,8 +133,7 @@ def accrue_command(through, preview):
         for handled in accruals.run_in_batches(run):
             db.session.commit()  # a transaction per batch of employees: see accruals.run_in_batches
             bar.update(handled)
-    seconds = (run.finished_at - run.started_at).total_seconds()
-    click.echo(f"Accrual run {run.id} through {day}: {_totals(run)} in {seconds:.1f} s.")
+    click.echo(f"Accrual run {run.id} through {day}: {_totals(run)} in {run.duration_ms / 1000:.1f} s.")
 
 
 def _totals(result):

@@ -639,3 +639,10 @@ class AccrualRun(db.Model):
     hours: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+    @property
+    def duration_ms(self):
+        """How long it took in milliseconds, or None while it runs (or after it was interrupted)."""
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds() * 1000)

@@ -333,6 +333,9 @@ class RunOut(OutSchema):
     hours = HoursField(**BALANCE_RANGE)
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
+    duration_ms = fields.Integer(
+        allow_none=True, metadata={"description": "How long it took, in milliseconds; null until it ends"}
+    )
 
 
 class PreviewOut(OutSchema):
