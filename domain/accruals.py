@@ -57,6 +57,22 @@ class NotAnAccruingType(InvalidField):
     description = "type names no active type with a balance of its own."
 
 
+class BeforeHire(InvalidField):
+    description = "effective_from is before the employee's hire date."
+
+
+class PeriodBackwards(InvalidField):
+    description = "period_end is before period_start."
+
+
+class NotDueYet(InvalidField):
+    description = "through is after today: lines are posted when due (a projection shows later ones)."
+
+
+class TooFarAhead(InvalidField):
+    description = "as_of is more than 5 years ahead: a projection reaches that far at most."
+
+
 # Policies
 
 
@@ -146,7 +162,7 @@ def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
     else:
         _require_accruing_type(type_key)
     if effective_from < employee.hire_date:
-        raise InvalidField("effective_from", "The employee was not hired yet on that day.")
+        raise BeforeHire("effective_from", "The employee was not hired yet on that day.")
     name = "no policy" if policy_id is None else repr(policy.name)
     reason = f"{name} assigned from {effective_from} on {today()}"
     request_replay(employee.id, effective_from, reason, actor_id, type_key)
@@ -217,7 +233,7 @@ def post_hours_worked(employee, period_start, period_end, hours, actor_id):
     """Record the hours an employee worked in a period (one record per period start). Posting a period
     again replaces its hours; if a policy counted them, the next run posts the correction."""
     if period_end < period_start:
-        raise InvalidField("period_end", "The period ends before it starts.")
+        raise PeriodBackwards("period_end", "The period ends before it starts.")
     record = db.session.scalar(
         select(HoursWorked).where(
             HoursWorked.employee_id == employee.id, HoursWorked.period_start == period_start
@@ -436,9 +452,21 @@ def _due(facts, through):
     return due
 
 
+# How far a projection reaches: far enough to plan any leave, near enough that its work stays small (a
+# weekly policy: 260 periods).
+PROJECTION_YEARS = 5
+
+
 def project(employee_id, through):
     """The lines the employee's policies will post through ``through`` that are not posted yet:
-    {type: [Line, ...]}, each type's in the order they count."""
+    {type: [Line, ...]}, each type's in the order they count. 422 beyond PROJECTION_YEARS from today."""
+    day = today()
+    limit = day.replace(
+        year=day.year + PROJECTION_YEARS, day=28 if (day.month, day.day) == (2, 29) else day.day
+    )
+    if through > limit:
+        message = f"A projection reaches at most {PROJECTION_YEARS} years ahead: to {limit}."
+        raise TooFarAhead("as_of", message, "query")
     facts = _read_facts([employee_id], {})
     return {type_key: lines for (_employee, type_key), lines in _due(facts, through).items()}
 
@@ -515,7 +543,7 @@ def run_day(through=None):
     if through is None:
         return day
     if through > day:
-        raise InvalidField(
+        raise NotDueYet(
             "through",
             f"Lines are posted when due: through is at most today ({day}). A projection shows later ones.",
         )

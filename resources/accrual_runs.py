@@ -33,7 +33,7 @@ def list_accrual_runs(args):
 
 
 @blp.post("")
-@blp.errors(AdminOnly, 429)
+@blp.errors(AdminOnly, accruals.NotDueYet, 429)
 @blp.doc(
     description="Runs what `flask accrue` runs, in this request: each batch of employees commits on its own "
     "(an interrupted run keeps what it committed, and the next run posts the rest)."
@@ -52,7 +52,7 @@ def start_accrual_run(data):
 
 
 @blp.post("/preview")
-@blp.errors(AdminOnly, 429)
+@blp.errors(AdminOnly, accruals.NotDueYet, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(RunIn, required=False, example={"through": "2027-01-31"})

@@ -131,6 +131,7 @@ def archive_employee(employee_id):
 
 
 @blp.get("/<id:employee_id>/balances")
+@blp.errors(accruals.TooFarAhead)
 @jwt_required()
 @blp.arguments(AsOfArgs, location="query")
 @blp.response(200, TypeBalanceOut(many=True))
@@ -172,7 +173,7 @@ def list_ledger(args, employee_id):
 
 
 @blp.get("/<id:employee_id>/balance")
-@blp.errors(pto_types.UnknownType, pto_types.NotABalance)
+@blp.errors(pto_types.UnknownType, pto_types.NotABalance, accruals.TooFarAhead)
 @jwt_required()
 @blp.arguments(BalanceArgs, location="query")
 @blp.response(200, BalanceAsOfOut)
@@ -209,6 +210,7 @@ def list_accrual_assignments(args, employee_id):
     people.EmployeeArchived,
     accruals.PolicyArchived,
     accruals.NotAnAccruingType,
+    accruals.BeforeHire,
     429,
 )
 @jwt_required()
@@ -250,7 +252,7 @@ def list_hours_worked(args, employee_id):
 
 
 @blp.post("/<id:employee_id>/hours-worked")
-@blp.errors(AdminOnly, people.EmployeeArchived, 429)
+@blp.errors(AdminOnly, people.EmployeeArchived, accruals.PeriodBackwards, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(HoursWorkedIn, example={"period_start": "2027-01-01", "period_end": "2027-01-15", "hours": 80})

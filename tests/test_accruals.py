@@ -332,7 +332,7 @@ def test_an_employee_sees_their_next_accrual_and_projection_but_not_a_colleague_
     own = client.get(f"/employees/{report.employee_id}/accruals", headers=report.headers)
     by_manager = client.get(f"/employees/{report.employee_id}/accruals", headers=manager.headers)
     others = client.get(f"/employees/{colleague}/accruals", headers=report.headers)
-    projection = client.get(f"/employees/{colleague}/balances?as_of=2099-01-01", headers=report.headers)
+    projection = client.get(f"/employees/{colleague}/balances?as_of=2030-01-01", headers=report.headers)
 
     assert own.status_code == 200 and by_manager.json == own.json
     (outlook,) = own.json
@@ -340,6 +340,19 @@ def test_an_employee_sees_their_next_accrual_and_projection_but_not_a_colleague_
     assert outlook["next_accrual_on"] > str(today())
     assert 0 < outlook["next_accrual_hours"] <= 6.67  # this month's, prorated from today
     assert (others.status_code, projection.status_code) == (404, 404)
+
+
+def test_a_projection_reaches_five_years_ahead_at_most(client, admin):
+    employee_id = hire_on(client, admin, today())
+    limit = today().replace(year=today().year + 5, day=min(today().day, 28))
+
+    near = client.get(f"/employees/{employee_id}/balances?as_of={limit}", headers=admin)
+    far = client.get(f"/employees/{employee_id}/balances?as_of=9999-12-31", headers=admin)
+    one = client.get(f"/employees/{employee_id}/balance?as_of=9999-12-31", headers=admin)
+
+    assert near.status_code == 200
+    assert (far.status_code, one.status_code) == (422, 422)
+    assert "5 years ahead" in far.json["errors"]["as_of"][0]
 
 
 # Assignments and hours worked

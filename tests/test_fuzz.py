@@ -53,7 +53,8 @@ RULE_FIELDS = {
     "POST /employees": {"manager_id", "opening_balances"},
     # an existing type with a balance of its own
     "GET /employees/{employee_id}/ledger": {"type"},
-    "GET /employees/{employee_id}/balance": {"type"},
+    "GET /employees/{employee_id}/balance": {"type", "as_of"},  # a projection reaches 5 years ahead at most
+    "GET /employees/{employee_id}/balances": {"as_of"},
     "PUT /employees/{employee_id}/balances/{type_key}": {"type_key"},
     # a shared type draws on an existing, active type with a balance of its own
     "POST /pto-types": {"draws_on"},
