@@ -291,10 +291,39 @@ def test_two_runs_at_once_post_each_line_once(app, client, admin, monkeypatch):
 # Projections
 
 
-def test_a_projection_is_what_the_run_then_posts(app, client, admin):
-    """Across a year end with a carry-over limit, a cap, a tier change and a prorated first month."""
-    policy = create_policy(client, admin, max_balance=60)
-    hired = date(today().year - 3, today().month, 1) + timedelta(days=10)
+PROJECTIONS = {
+    # a year end with a carry-over limit, a cap, a tier change on the third anniversary, a prorated month
+    "cap, carry-over, tiers, proration": (
+        {"max_balance": 60},
+        3 * 365 - 20,
+        ("expiry", "capped", "tier after 3"),
+    ),
+    # a credited waiting period that ends ahead, half-month periods, nothing carried over
+    "waiting period, half months": (
+        {"frequency": "semimonthly", "waiting_days": 90, "credit_waiting": True}
+        | {"carry_over": "none", "carry_over_hours": None},
+        30,
+        ("credited after the 90-day waiting period", "expiry"),
+    ),
+    # a front-loaded year on hire anniversaries, a joiner's prorated share, up to 20 h carried over
+    "front-loaded, anniversaries": (
+        {
+            "method": "front_loaded",
+            "policy_year": "hire_anniversary",
+            "tiers": [{"after_years": 0, "hours": 80}],
+            "carry_over_hours": 20,
+            "max_balance": None,
+        },
+        200,
+        ("grant for", "expiry"),
+    ),
+}
+
+
+@pytest.mark.parametrize(("fields", "days_ago", "reasons"), PROJECTIONS.values(), ids=PROJECTIONS)
+def test_a_projection_is_what_the_run_then_posts(app, client, admin, fields, days_ago, reasons):
+    policy = create_policy(client, admin, **fields)
+    hired = today() - timedelta(days=days_ago)
     employee_id = hire_on(client, admin, hired, hours_balance=12)
     assign(client, admin, employee_id, policy["id"], hired)
     run_through(app, today())
@@ -312,8 +341,8 @@ def test_a_projection_is_what_the_run_then_posts(app, client, admin):
         (line["effective_on"], line["kind"], line["delta"], line["reason"])
         for line in vacation["projected_lines"]
     ] == [(line["effective_on"], line["kind"], line["delta"], line["reason"]) for line in posted]
-    assert any(line["kind"] == "expiry" for line in posted)
-    assert any("capped" in line["reason"] for line in posted)
+    for reason in reasons:  # the rules the case is about are among the lines
+        assert any(reason in line["reason"] or reason == line["kind"] for line in posted), reason
     assert vacation["as_of"] == str(target)
     assert (
         vacation["hours_balance"]
