@@ -18,7 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from models import REASON_LENGTH
+
 CENT = Decimal("0.01")
+# The longest period a line can be for (a policy year): a change from a day may alter lines dated up to
+# this long before it (a period whose hours landed on its first day).
+LONGEST_PERIOD = timedelta(days=366)
 ZERO = Decimal("0.00")
 # Two-week periods run in step from this Monday: every other week, Monday to the Sunday after next.
 BIWEEKLY_EPOCH = date(2001, 1, 1)
@@ -265,6 +270,17 @@ def history_from(stint, hire_date, since):
     return max(stint.start, since)
 
 
+def lines_changed_by(day):
+    """The first day of the lines a change that applies from ``day`` (an assignment, a hire date, hours
+    worked) may alter: those of any period that runs into it."""
+    return day - LONGEST_PERIOD
+
+
+def _fitted(reason):
+    """``reason`` cut to what a ledger line keeps (models.REASON_LENGTH), the same on every database."""
+    return reason if len(reason) <= REASON_LENGTH else reason[: REASON_LENGTH - 1] + "…"
+
+
 def opening_line(day, hours):
     """The balance before ``day``, as one line for ``due_lines``' history."""
     return Posted(day - ONE_DAY, hours, "opening")
@@ -299,7 +315,7 @@ def corrected_lines(stints, hire_date, history, through, worked=(), why="a chang
         if count == 0:
             corrections.append(line)
         elif hours != line.delta:
-            reason = f"Correction ({why}): {line.reason}; {hours:.2f} h were posted"
+            reason = _fitted(f"Correction ({why}): {line.reason}; {hours:.2f} h were posted")
             corrections.append(replace(line, delta=line.delta - hours, reason=reason, revision=count))
     reversals = [
         Line(
@@ -307,7 +323,7 @@ def corrected_lines(stints, hire_date, history, through, worked=(), why="a chang
             period_start,
             kind,
             -hours,
-            f"Reversed ({why}): no policy posts this {kind} now",
+            _fitted(f"Reversed ({why}): no policy posts this {kind} now"),
             policy_id,
             count,
         )

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import ARRAY, bindparam, cast, func, insert, or_, select, text, update
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import dialect_name, execute
+from database import dialect_name, execute, lock_reporting_lines
 from domain import ledger, pto_types
 from domain.accrual_rules import (
     ONE_DAY,
@@ -27,6 +27,7 @@ from domain.accrual_rules import (
     corrected_lines,
     due_lines,
     history_from,
+    lines_changed_by,
     opening_line,
 )
 from errors import InvalidField
@@ -113,8 +114,10 @@ def change_policy(policy_id, changes):
     lines posted under them must stay explainable (a new policy, assigned from a day, changes them)."""
     policy = get_policy_or_404(policy_id)
     archived = changes.pop("archived", None)
-    if changes.get("for_new_hires"):  # the type's previous one stops being it first: one per type
-        _clear_new_hires_policy(policy.type, keep=policy.id)
+    if changes.get("for_new_hires"):
+        if archived or (archived is None and policy.archived_at is not None):
+            raise PolicyArchived()  # an archived policy is given to nobody new
+        _clear_new_hires_policy(policy.type, keep=policy.id)  # the previous one first: one per type
     for name, value in changes.items():
         setattr(policy, name, value)
     if archived is not None:
@@ -180,11 +183,12 @@ def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
 
 def request_replay(employee_id, since, reason, actor_id, type_key=None):
     """Have the next run replay the employee's policies (and post the corrections, saying ``reason``) if
-    they posted lines to the balance of ``type_key`` (any, if None) counting from ``since`` on."""
+    they posted lines to the balance of ``type_key`` (any, if None) that a change from ``since`` may
+    alter (``accrual_rules.lines_changed_by``)."""
     posted_since = select(LedgerLine.id).where(
         LedgerLine.employee_id == employee_id,
         LedgerLine.policy_id.is_not(None),
-        LedgerLine.effective_on >= since,
+        LedgerLine.effective_on >= lines_changed_by(since),
     )
     if type_key is not None:
         posted_since = posted_since.where(LedgerLine.type == type_key)
@@ -438,8 +442,10 @@ def _due(facts, through):
         history = list(facts.history[employee_id, type_key])
         worked = facts.worked.get(employee_id, ())
         if employee_id in facts.replays:
-            why = "; ".join(facts.replays[employee_id])
-            lines = corrected_lines(stints, hire_date, history, through, worked, why)
+            why = _why(facts.replays[employee_id])
+            # Every posted line is replayed, even one after ``through``: the replay is then done.
+            posted_through = max((line.effective_on for line in history if line.policy_id), default=through)
+            lines = corrected_lines(stints, hire_date, history, max(through, posted_through), worked, why)
         else:
             lines = []
             for stint in stints:
@@ -455,6 +461,16 @@ def _due(facts, through):
 # How far a projection reaches: far enough to plan any leave, near enough that its work stays small (a
 # weekly policy: 260 periods).
 PROJECTION_YEARS = 5
+
+
+# How much of the change behind a correction its reason repeats (a ledger line's reason holds 500).
+REPLAY_REASON_SHOWN = 150
+
+
+def _why(reasons):
+    """What changed, for the corrections' reasons: the latest change, and how many others there were."""
+    latest = reasons[-1][:REPLAY_REASON_SHOWN]
+    return latest if len(reasons) == 1 else f"{latest}, and {len(reasons) - 1} earlier change(s)"
 
 
 def project(employee_id, through):
@@ -587,6 +603,9 @@ def run_in_batches(run):
     ids = _employees_to_accrue(through)
     yield 0
     for batch in _batches(ids):
+        # Manager changes lock employees up a reporting chain, in no set order, after this lock: taking it
+        # before the batch's (in id order) keeps the two from deadlocking.
+        lock_reporting_lines()
         locked = _lock_batch(batch)
         facts = _read_facts(locked, rules_cache)
         due = _due(facts, through)

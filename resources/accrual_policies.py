@@ -64,7 +64,7 @@ def get_accrual_policy(policy_id):
 
 
 @blp.patch("/<id:policy_id>")
-@blp.errors(AdminOnly, 429)
+@blp.errors(AdminOnly, accruals.PolicyArchived, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(PolicyPatchIn, required=False, example={"name": "Vacation (2027 handbook)"})

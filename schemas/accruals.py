@@ -311,12 +311,7 @@ class SampleLineOut(PolicyLineOut):
 
 
 class RunIn(Schema):
-    through = CalendarDate(
-        metadata={"description": "Post what is due up to this day (default and latest: today)"}
-    )
-    preview = StrictBoolean(
-        load_default=False, metadata={"description": "true: answer what it would post, write nothing"}
-    )
+    through = CalendarDate(metadata={"description": "What is due up to this day (default and latest: today)"})
 
 
 class RunOut(OutSchema):

@@ -159,6 +159,17 @@ def test_making_another_policy_the_new_hires_one_unmakes_the_previous(client, ad
     assert client.get(f"/accrual-policies/{first['id']}", headers=admin).json["for_new_hires"] is False
 
 
+def test_an_archived_policy_cannot_become_the_new_hires_one(client, admin):
+    current = create_policy(client, admin, for_new_hires=True)
+    old = create_policy(client, admin, name="Old")
+    client.delete(f"/accrual-policies/{old['id']}", headers=admin)
+
+    refused = client.patch(f"/accrual-policies/{old['id']}", json={"for_new_hires": True}, headers=admin)
+
+    assert refused.status_code == 409
+    assert client.get(f"/accrual-policies/{current['id']}", headers=admin).json["for_new_hires"] is True
+
+
 # Runs
 
 
@@ -417,6 +428,40 @@ def test_a_backdated_assignment_is_corrected_by_the_next_run_never_by_editing_li
     assert (first["lines"], second["lines"]) == (4, 0)
     on_march_31 = client.get(f"/employees/{employee_id}/balance?as_of=2026-03-31", headers=admin).json
     assert on_march_31["hours_balance"] == 14.34  # January and February at 6.67, March at 1
+
+
+def test_a_correction_run_through_an_earlier_day_corrects_every_posted_period(app, client, admin):
+    first = create_policy(client, admin, tiers=[{"after_years": 0, "hours": 10}], max_balance=None)
+    second = create_policy(
+        client, admin, name="Second", tiers=[{"after_years": 0, "hours": 1}], max_balance=None
+    )
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    assign(client, admin, employee_id, first["id"], date(2026, 1, 1))
+    run_through(app, date(2026, 3, 31))
+
+    assign(client, admin, employee_id, second["id"], date(2026, 1, 1))
+    run_through(app, date(2026, 1, 31))
+    run_through(app, date(2026, 3, 31))
+
+    on_march_31 = client.get(f"/employees/{employee_id}/balance?as_of=2026-03-31", headers=admin).json
+    assert on_march_31["hours_balance"] == 3  # the second policy's three months, the first's reversed
+
+
+def test_an_assignment_from_within_a_period_already_posted_corrects_it(app, client, admin):
+    at_start = {"accrue_at": "start", "tiers": [{"after_years": 0, "hours": 10}], "max_balance": None}
+    first = create_policy(client, admin, **at_start)
+    second = create_policy(client, admin, name="Second", **at_start)
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    assign(client, admin, employee_id, first["id"], date(2026, 1, 1))
+    run_through(app, date(2026, 2, 1))  # February's 10 h landed on its first day
+
+    assign(client, admin, employee_id, second["id"], date(2026, 2, 15))
+    run_through(app, date(2026, 2, 28))
+
+    february = [
+        (day, delta) for day, _kind, delta in policy_lines(client, admin, employee_id) if day >= "2026-02"
+    ]
+    assert february == [("2026-02-01", 10), ("2026-02-01", -5), ("2026-02-15", 5)]  # 14 days each
 
 
 def test_a_corrected_hire_date_is_corrected_by_the_next_run(app, client, admin):
