@@ -610,11 +610,7 @@ def run_in_batches(run):
         facts = _read_facts(locked, rules_cache)
         due = _due(facts, through)
         _post(due, facts.balances)
-        execute(
-            update(AccrualReplay)
-            .where(AccrualReplay.employee_id.in_(locked), AccrualReplay.done_at.is_(None))
-            .values(done_at=utcnow(), run_id=run_id)
-        )
+        _replays_done(locked, run_id)
         summary = RunSummary(through=through)
         _count(summary, due)
         execute(
@@ -629,6 +625,23 @@ def run_in_batches(run):
         yield len(batch)
     execute(update(AccrualRun).where(AccrualRun.id == run_id).values(status="finished", finished_at=utcnow()))
     yield 0
+
+
+def settle(employee_id, through):
+    """Post what the employee's policies owe through ``through`` now, outside any run (when they are
+    archived: runs skip archived employees). The caller holds the employee's lock."""
+    facts = _read_facts([employee_id], {})
+    _post(_due(facts, through), facts.balances)
+    _replays_done([employee_id])
+
+
+def _replays_done(employee_ids, run_id=None):
+    """The corrections owed to these employees are posted (by the run ``run_id``, if any)."""
+    execute(
+        update(AccrualReplay)
+        .where(AccrualReplay.employee_id.in_(employee_ids), AccrualReplay.done_at.is_(None))
+        .values(done_at=utcnow(), run_id=run_id)
+    )
 
 
 def _lock_batch(batch):

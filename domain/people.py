@@ -316,10 +316,13 @@ def assign_manager(employee, manager_id):
 
 
 def archive_employee(employee):
-    """Archive ``employee``: hidden from lists, history and ledger kept. Their account's powers end with
-    the record (``User.acting_role``), so the last admin's record cannot go. Archiving twice does nothing."""
+    """Archive ``employee`` (read with their lock): hidden from lists, history and ledger kept, their
+    accruals posted up to their last day. Their account's powers end with the record
+    (``User.acting_role``), so the last admin's record cannot go. Archiving twice does nothing."""
     if not employee.archived:
         accounts.keep_an_admin_after_archiving(employee.id)
         employee.archived_at = utcnow()
         # Someone archived before their first day left on it: no day of work comes before it.
         employee.left_on = max(employee.archived_at.date(), employee.hire_date)
+        # Runs skip archived employees: what their policies owe up to their last day is posted now.
+        accruals.settle(employee.id, min(employee.left_on, today()))

@@ -125,8 +125,8 @@ def update_employee(data, employee_id):
 @blp.response(204)
 @rate_limits.limit_writes()
 def archive_employee(employee_id):
-    """Archive an employee (admins): hidden from lists, history and ledger kept."""
-    people.archive_employee(people.get_employee_or_404(current_user, employee_id))
+    """Archive an employee (admins): hidden from lists, history and ledger kept, accruals posted to date."""
+    people.archive_employee(people.get_employee_or_404(current_user, employee_id, locked=True))
     db.session.commit()
 
 

@@ -2,8 +2,10 @@
 schedule daily), and projections that show a balance on a future day before anything is posted
 (PRODUCT.md §7; the arithmetic alone is in test_accrual_rules.py)."""
 
+import calendar
 import threading
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from flask.cli import FlaskGroup
@@ -428,6 +430,24 @@ def test_a_backdated_assignment_is_corrected_by_the_next_run_never_by_editing_li
     assert (first["lines"], second["lines"]) == (4, 0)
     on_march_31 = client.get(f"/employees/{employee_id}/balance?as_of=2026-03-31", headers=admin).json
     assert on_march_31["hours_balance"] == 14.34  # January and February at 6.67, March at 1
+
+
+def test_archiving_posts_what_policies_owe_up_to_the_last_day(app, client, admin):
+    policy = create_policy(client, admin, max_balance=None)
+    hired = months_ago(2)
+    employee_id = hire_on(client, admin, hired)
+    assign(client, admin, employee_id, policy["id"], hired)
+    run_through(app, today())
+    before = policy_lines(client, admin, employee_id)
+
+    assert client.delete(f"/employees/{employee_id}", headers=admin).status_code == 204
+
+    (last,) = policy_lines(client, admin, employee_id)[len(before) :]
+    assert last[0] == str(today())  # this month's share, to the day they left
+    days = today().day
+    share = Decimal("6.67") * days / calendar.monthrange(today().year, today().month)[1]
+    assert last[2] == float(share.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    assert run_through(app, today())["lines"] == 0
 
 
 def test_a_correction_run_through_an_earlier_day_corrects_every_posted_period(app, client, admin):

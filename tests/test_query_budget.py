@@ -10,6 +10,7 @@ both databases.
 
 import copy
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -29,6 +30,7 @@ from helpers import (
     register_and_login,
     request_pto,
 )
+from models import today
 
 SMALL, LARGE = 3, 30
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
@@ -122,7 +124,7 @@ ENDPOINTS = {
     "GET /accrual-policies": lambda c: ("GET", f"/accrual-policies?{LAST_PAGE}", c.staff, None, 200),
     "GET /employees/<id>/accruals": lambda c: ("GET", f"/employees/{c.subject}/accruals", c.staff, None, 200),
     "GET /employees/<id>/balances?as_of= (a projection)": lambda c: (
-        "GET", f"/employees/{c.subject}/balances?as_of=2099-01-01", c.staff, None, 200,
+        "GET", f"/employees/{c.subject}/balances?as_of={today() + timedelta(days=1000)}", c.staff, None, 200,
     ),
     "POST /accrual-runs": lambda c: ("POST", "/accrual-runs", c.admin, None, 201),
     "GET /users": lambda c: ("GET", f"/users?{LAST_PAGE}", c.admin, None, 200),
@@ -175,10 +177,10 @@ BUDGETS = {
     "GET /employees/<id>/accruals": 9,
     # and the balances of every type (the projection adds the lines to come)
     "GET /employees/<id>/balances?as_of= (a projection)": 10,
-    # session, INSERT run, who accrues; for each batch of up to 1,000 employees: lock them, read what the
-    # policies need (7), INSERT lines, UPDATE balances, UPDATE corrections owed, UPDATE run; end the run;
-    # after the commit, the run
-    "POST /accrual-runs": 17,
+    # session, INSERT run, who accrues; for each batch of up to 1,000 employees: (PostgreSQL: lock reporting
+    # lines), lock them, read what the policies need (7), INSERT lines, UPDATE balances, UPDATE corrections
+    # owed, UPDATE run; end the run; after the commit, the run
+    "POST /accrual-runs": 18,
     "GET /users": 2,
     # user, claims per account and address and per account, both forgiven, session
     "POST /login": 6,
