@@ -13,6 +13,7 @@ exact half cent rounds up.
 """
 
 import calendar
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -501,40 +502,59 @@ def _line(rules, hire_date, event, ledger, carried):
 
 
 class _Ledger:
-    """The balance's lines, existing and new, read by day as the events advance."""
+    """The balance's lines, existing and new, summed by day as the events advance: each question is a
+    lookup in running sums, so a long history costs no more per event than a short one."""
 
     def __init__(self, history, policy_id):
-        self.lines = list(history)
         self.policy_id = policy_id
+        self.posted = _RunningSums()
+        for line in history:  # sorted by day
+            self._add(self.posted, line)
+        self.new = _RunningSums()  # the lines posted here, in the order of their days
 
     def add(self, line):
-        self.lines.append(line.as_posted())
+        self._add(self.new, line)
+
+    def _add(self, sums, line):
+        accrued = line.delta if line.kind == "accrual" and line.policy_id == self.policy_id else ZERO
+        used = -line.delta if line.kind in ("pto_taken", "refund") else ZERO
+        sums.append(line.effective_on, line.delta, accrued, used)
+
+    def _sum(self, column, first_day, last_day):
+        return self.posted.between(column, first_day, last_day) + self.new.between(
+            column, first_day, last_day
+        )
 
     def balance_on(self, day):
-        return sum((line.delta for line in self.lines if line.effective_on <= day), ZERO)
+        return self._sum(0, date.min, day)
 
     def balance_before(self, day):
-        return sum((line.delta for line in self.lines if line.effective_on < day), ZERO)
+        return self._sum(0, date.min, day - ONE_DAY) if day > date.min else ZERO
 
     def accrued_in_year(self, year_start, day):
-        return sum(
-            (
-                line.delta
-                for line in self.lines
-                if line.policy_id == self.policy_id
-                and line.kind == "accrual"
-                and year_start <= line.effective_on <= day
-            ),
-            ZERO,
-        )
+        """Hours this policy accrued from ``year_start`` to ``day``, both included."""
+        return self._sum(1, year_start, day)
 
     def used_between(self, first_day, last_day):
         """Hours taken (less those refunded) from ``first_day`` to ``last_day``, both included."""
-        return -sum(
-            (
-                line.delta
-                for line in self.lines
-                if line.kind in ("pto_taken", "refund") and first_day <= line.effective_on <= last_day
-            ),
-            ZERO,
+        return self._sum(2, first_day, last_day)
+
+
+class _RunningSums:
+    """Lines appended in the order of their days, with the running sums of three figures (the delta, the
+    policy's accruals, the hours used), for the sum over any range of days."""
+
+    def __init__(self):
+        self.days = []
+        self.totals = [(ZERO, ZERO, ZERO)]
+
+    def append(self, day, *figures):
+        self.days.append(day)
+        self.totals.append(
+            tuple(total + figure for total, figure in zip(self.totals[-1], figures, strict=True))
         )
+
+    def between(self, column, first_day, last_day):
+        """The sum of ``column`` over the lines from ``first_day`` to ``last_day``, both included."""
+        start, end = bisect_left(self.days, first_day), bisect_right(self.days, last_day)
+        return self.totals[end][column] - self.totals[start][column] if end > start else ZERO

@@ -29,6 +29,9 @@ from schemas.fields import (
 )
 
 MAX_TIERS = 20
+# A year of full-time work: more earned at once is a typing mistake, and over years it would carry a
+# balance past the range the ledger keeps.
+MAX_TIER_HOURS = Decimal("2080")
 # Ten years: longer waits or expiries are mistakes, not policies.
 MAX_DAYS = 3660
 METHOD_DESCRIPTION = (
@@ -61,7 +64,12 @@ class TierSchema(Schema):
         validate=validate.Range(min=0, max=100),
         metadata={"description": "Whole years since the hire date from which the tier applies"},
     )
-    hours = HoursField(minimum=Decimal("0"), required=True, metadata={"description": "Hours earned"})
+    hours = HoursField(
+        minimum=Decimal("0"),
+        maximum=MAX_TIER_HOURS,
+        required=True,
+        metadata={"description": "Hours earned (at most a year of full-time work)"},
+    )
 
 
 class PolicyIn(Schema):
@@ -200,7 +208,7 @@ class PolicyPatchIn(Schema):
 
 class TierOut(OutSchema):
     after_years = fields.Integer()
-    hours = HoursField(minimum=Decimal("0"))
+    hours = HoursField(minimum=Decimal("0"), maximum=MAX_TIER_HOURS)
 
 
 class PolicyOut(OutSchema):

@@ -103,6 +103,7 @@ def test_an_admin_creates_a_policy_and_everyone_can_read_it(client, admin, repor
         ({"type": "unpaid"}, "type"),
         ({"type": "no-such-type"}, "type"),
         ({"waiting_days": -1}, "waiting_days"),
+        ({"tiers": [{"after_years": 0, "hours": 2080.01}]}, "tiers"),
         ({"surprise": 1}, "surprise"),
     ],
 )
