@@ -263,7 +263,7 @@ def history_from(stint, hire_date, since):
     cap per year or the expiry of carried-over hours still to come needs that year's lines."""
     rules = stint.rules
     if since is None or (rules.credit_waiting and hire_date + timedelta(days=rules.waiting_days) >= since):
-        return stint.start  # (what the wait held back lands on its last day: its periods are read again)
+        return stint.start  # (what the wait held back lands on the day after it: its periods are read again)
     year_start = year_start_on(rules, hire_date, since)
     expiry = rules.carry_over_expires_after_days
     if rules.max_per_year is not None or (expiry and since <= year_start + timedelta(days=expiry)):

@@ -122,7 +122,7 @@ class PolicyIn(Schema):
     credit_waiting = StrictBoolean(
         load_default=False,
         metadata={
-            "description": "true: what the waiting period held back lands on its last day+1; false: lost"
+            "description": "true: what the waiting period held back lands on the first day after it; false: lost"
         },
     )
     max_balance = HoursField(
