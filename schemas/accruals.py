@@ -122,7 +122,8 @@ class PolicyIn(Schema):
     credit_waiting = StrictBoolean(
         load_default=False,
         metadata={
-            "description": "true: what the waiting period held back lands on the first day after it; false: lost"
+            "description": "true: what the waiting period held back lands on the first day after it; "
+            "false: it is lost"
         },
     )
     max_balance = HoursField(
