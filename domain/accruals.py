@@ -63,7 +63,17 @@ class BeforeHire(InvalidField):
 
 
 class PeriodBackwards(InvalidField):
-    description = "period_end is before period_start."
+    description = "period_end is before period_start, or more than 62 days after it."
+
+
+# Payroll periods run up to a month: a longer one is a typing mistake.
+LONGEST_WORKED_PERIOD = timedelta(days=62)
+
+
+class HoursOverlap(Conflict):
+    description = (
+        "Hours worked are posted already for a period that overlaps this one (each hour counts once)."
+    )
 
 
 class NotDueYet(InvalidField):
@@ -238,6 +248,21 @@ def post_hours_worked(employee, period_start, period_end, hours, actor_id):
     again replaces its hours; if a policy counted them, the next run posts the correction."""
     if period_end < period_start:
         raise PeriodBackwards("period_end", "The period ends before it starts.")
+    if period_end - period_start >= LONGEST_WORKED_PERIOD:
+        raise PeriodBackwards(
+            "period_end", f"A period of hours worked is at most {LONGEST_WORKED_PERIOD.days} days."
+        )
+    overlapping = select(HoursWorked.period_start).where(
+        HoursWorked.employee_id == employee.id,
+        HoursWorked.period_start != period_start,
+        HoursWorked.period_start <= period_end,
+        HoursWorked.period_end >= period_start,
+    )
+    other = db.session.scalar(overlapping.limit(1))
+    if other is not None:
+        raise HoursOverlap(
+            f"Hours worked are posted already for the period from {other}: periods may not overlap."
+        )
     record = db.session.scalar(
         select(HoursWorked).where(
             HoursWorked.employee_id == employee.id, HoursWorked.period_start == period_start

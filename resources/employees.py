@@ -252,7 +252,7 @@ def list_hours_worked(args, employee_id):
 
 
 @blp.post("/<id:employee_id>/hours-worked")
-@blp.errors(AdminOnly, people.EmployeeArchived, accruals.PeriodBackwards, 429)
+@blp.errors(AdminOnly, people.EmployeeArchived, accruals.PeriodBackwards, accruals.HoursOverlap, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(HoursWorkedIn, example={"period_start": "2027-01-01", "period_end": "2027-01-15", "hours": 80})

@@ -537,6 +537,24 @@ def test_hours_worked_earn_hours_by_the_rate(app, client, admin):
     assert [(line["delta"], line["revision"]) for line in lines] == [(2.83, 0), (0.17, 1)]  # 90 / 30 = 3
 
 
+def test_hours_worked_periods_may_not_overlap_or_run_past_two_months(client, admin):
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+    path = f"/employees/{employee_id}/hours-worked"
+    client.post(
+        path, json={"period_start": "2026-01-01", "period_end": "2026-01-15", "hours": 80}, headers=admin
+    )
+
+    overlapping = client.post(
+        path, json={"period_start": "2026-01-10", "period_end": "2026-01-24", "hours": 80}, headers=admin
+    )
+    too_long = client.post(
+        path, json={"period_start": "2026-02-01", "period_end": "2026-04-30", "hours": 80}, headers=admin
+    )
+
+    assert overlapping.status_code == 409
+    assert too_long.status_code == 422 and "period_end" in too_long.json["errors"]
+
+
 # The command
 
 
