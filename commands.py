@@ -1,5 +1,5 @@
 """Every `flask …` command: thin wrappers over the rules, each committing once (the accrual run: once per
-batch, see domain/accruals.run_in_batches)."""
+batch, see domain/accrual_runs.run_in_batches)."""
 
 import io
 import sys
@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import Conflict
 
 from database import end_read_transaction
-from domain import accounts, accruals, login_guard, sessions
+from domain import accounts, accrual_runs, login_guard, sessions
 from errors import InvalidField
 from models import ROLES, db
 from schemas.auth import PasswordResetIn, RegisterIn
@@ -120,18 +120,18 @@ def prune_tokens_command():
 def accrue_command(through, preview):
     """Post every accrual, cap and expiry line due (run daily, e.g. with Heroku Scheduler)."""
     try:
-        day = accruals.run_day(through.date() if through else None)
+        day = accrual_runs.run_day(through.date() if through else None)
     except InvalidField as error:
         raise click.UsageError(error.description) from None
     if preview:
-        click.echo(f"Preview through {day}: {_totals(accruals.preview_run(day))}; nothing written.")
+        click.echo(f"Preview through {day}: {_totals(accrual_runs.preview_run(day))}; nothing written.")
         return
-    run = accruals.start_run(day, "cli")
+    run = accrual_runs.start_run(day, "cli")
     # A progress bar on a terminal; a scheduler's log gets the summary line only.
-    length = accruals.employees_to_accrue(day)
+    length = accrual_runs.employees_to_accrue(day)
     with click.progressbar(length=length, label="Accruing", file=_terminal()) as bar:
-        for handled in accruals.run_in_batches(run):
-            db.session.commit()  # a transaction per batch of employees: see accruals.run_in_batches
+        for handled in accrual_runs.run_in_batches(run):
+            db.session.commit()  # a transaction per batch of employees: see accrual_runs.run_in_batches
             bar.update(handled)
     click.echo(f"Accrual run {run.id} through {day}: {_totals(run)} in {run.duration_ms / 1000:.1f} s.")
 

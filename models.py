@@ -47,7 +47,7 @@ ROLES = ("admin", "manager", "employee")
 # How a time-off type treats balances: its own per employee, another type's (a shared bank), or none.
 BALANCE_MODES = ("own", "shared", "none")
 PTO_STATUSES = ("pending", "approved", "denied", "cancelled")
-# "accrual" and "expiry" lines are posted by accrual policies (domain/accruals.py), one per period.
+# "accrual" and "expiry" lines are posted by accrual policies (domain/accrual_runs.py), one per period.
 LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual", "expiry")
 
 # Column sizes, shared with the request schemas so that a value too long for its column is refused

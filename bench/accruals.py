@@ -1,4 +1,4 @@
-"""`make bench-accruals`: the accrual run (domain/accruals.py) on PostgreSQL, beside a set-based SQL floor.
+"""`make bench-accruals`: the accrual run (domain/accrual_runs.py) on PostgreSQL, beside a SQL floor.
 
 A monthly run is the one job whose cost grows with the company: it reads every employee's assignments and
 ledger and posts a line for each. This measures whether it stays close to what the database alone needs
@@ -12,13 +12,13 @@ policy (6.67 h a month, no caps, carry-over of everything), assigned to everyone
 end of last month, and its first eleven months already posted: a run through the last day of last month
 posts exactly one line per employee. Measured:
 
-1. One period: seconds of the run through that day (``accruals.run_in_batches``, committed after each
+1. One period: seconds of the run through that day (``accrual_runs.run_in_batches``, committed after each
    step as `flask accrue` does) and of the floor, hand-written SQL posting the same lines (one INSERT ...
    SELECT of the due lines, one UPDATE of the balances), each best of BENCH_ACCRUAL_ROUNDS, taken in
    turns, each from the same state (the posted lines deleted, the balances restored, the tables vacuumed).
    The lines both post are checked to be the same. Target: run / floor within 3.
 2. Statements per run, counted on the engine (``before_cursor_execute``): a fixed set per batch of
-   ``accruals.BATCH_SIZE`` employees, whatever the size. Beside them the round trips those statements take:
+   ``accrual_runs.BATCH_SIZE`` employees, whatever the size. Beside them the round trips those take:
    SQLAlchemy sends a many-row INSERT as pages of rows (insertmanyvalues), but any other executemany goes
    to psycopg2's ``cursor.executemany``, which sends one statement per row.
 3. Peak memory: each measurement runs in a fresh interpreter that reports its peak RSS before and after
@@ -59,7 +59,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from config import database_url
-from domain import accruals
+from domain import accrual_runs, accruals
 from models import db, today
 
 HOURS_PER_MONTH = Decimal("6.67")
@@ -364,7 +364,7 @@ def measure(url, kind):
     with app.app_context():
         sent = count_statements(db.engine)
         if kind == "run":
-            work = partial(accrue, accruals.start_run(last_month()[1], "cli"))
+            work = partial(accrue, accrual_runs.start_run(last_month()[1], "cli"))
         else:
             db.session.execute(sa.text("SELECT 1"))
             db.session.commit()
@@ -395,7 +395,7 @@ def count_statements(engine):
 
 def accrue(run):
     """The run as `flask accrue` makes it: a commit after each step."""
-    for _handled in accruals.run_in_batches(run):
+    for _handled in accrual_runs.run_in_batches(run):
         db.session.commit()
 
 
@@ -433,7 +433,7 @@ class Row:
 
     @property
     def batches(self):
-        return -(-self.employees // accruals.BATCH_SIZE)
+        return -(-self.employees // accrual_runs.BATCH_SIZE)
 
 
 def one_period(app, settings, employees):
@@ -480,7 +480,7 @@ def report(settings, rows, version):
     _first, through = last_month()
     print(
         f"\nAccrual run through {through}, PostgreSQL {version}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; best of {settings.rounds}; batches of {accruals.BATCH_SIZE}.\n"
+        f"{platform.python_version()}; best of {settings.rounds}; batches of {accrual_runs.BATCH_SIZE}.\n"
     )
     print(
         "| Case | Employees | Lines | Run s | Floor s | Run / floor | Statements | Round trips | Batches "

@@ -1,7 +1,7 @@
 """The arithmetic of accrual policies, without I/O: the lines a policy posts to one employee's balance
 through a day, given that balance's ledger so far.
 
-The run (domain/accruals.py) writes these lines and a projection shows them: both call ``due_lines``, so
+The run (domain/accrual_runs.py) writes these lines and a projection shows them: both call ``due_lines``, so
 what a projection promises is what the run posts. Periods, policy years and tenure are calendar
 arithmetic here; hours are exact decimals rounded half up to the cent.
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import dialect_name, execute, lock_employee, lock_reporting_lines, select_employees_locked
-from domain import accounts, accruals, ledger, pto_types
+from domain import accounts, accrual_runs, accruals, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_to
 from errors import InvalidField
 from models import (
@@ -325,4 +325,4 @@ def archive_employee(employee):
         # Someone archived before their first day left on it: no day of work comes before it.
         employee.left_on = max(employee.archived_at.date(), employee.hire_date)
         # Runs skip archived employees: what their policies owe up to their last day is posted now.
-        accruals.settle(employee.id, min(employee.left_on, today()))
+        accrual_runs.settle(employee.id, min(employee.left_on, today()))

@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from domain import accruals
+from domain import accrual_runs
 from domain.permissions import AdminOnly
 from models import db
 from schemas.accruals import PreviewOut, RunIn, RunOut
@@ -29,11 +29,11 @@ blp = Blueprint(
 @blp.response(200, RunOut(many=True), headers=PAGE_HEADERS)
 def list_accrual_runs(args):
     """List the accrual runs, the latest first (admins)."""
-    return paginate(accruals.select_runs(), args)
+    return paginate(accrual_runs.select_runs(), args)
 
 
 @blp.post("")
-@blp.errors(AdminOnly, accruals.NotDueYet, 429)
+@blp.errors(AdminOnly, accrual_runs.NotDueYet, 429)
 @blp.doc(
     description="Runs what `flask accrue` runs, in this request: each batch of employees commits on its own "
     "(an interrupted run keeps what it committed, and the next run posts the rest)."
@@ -45,14 +45,14 @@ def list_accrual_runs(args):
 @rate_limits.limit_writes()
 def start_accrual_run(data):
     """Post every accrual, cap and expiry line due through a day (admins)."""
-    run = accruals.start_run(accruals.run_day(data.get("through")), "api", current_user.id)
-    for _handled in accruals.run_in_batches(run):
-        db.session.commit()  # a transaction per batch of employees: see accruals.run_in_batches
+    run = accrual_runs.start_run(accrual_runs.run_day(data.get("through")), "api", current_user.id)
+    for _handled in accrual_runs.run_in_batches(run):
+        db.session.commit()  # a transaction per batch of employees: see accrual_runs.run_in_batches
     return run, {"Location": url_for("accrual_runs.get_accrual_run", run_id=run.id)}
 
 
 @blp.post("/preview")
-@blp.errors(AdminOnly, accruals.NotDueYet, 429)
+@blp.errors(AdminOnly, accrual_runs.NotDueYet, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(RunIn, required=False, example={"through": "2027-01-31"})
@@ -60,7 +60,7 @@ def start_accrual_run(data):
 @rate_limits.limit_writes()
 def preview_accrual_run(data):
     """Show what a run through a day would post now, writing nothing (admins)."""
-    return accruals.preview_run(accruals.run_day(data.get("through")))
+    return accrual_runs.preview_run(accrual_runs.run_day(data.get("through")))
 
 
 @blp.get("/<id:run_id>")
@@ -70,4 +70,4 @@ def preview_accrual_run(data):
 @blp.response(200, RunOut)
 def get_accrual_run(run_id):
     """Show one accrual run (admins)."""
-    return accruals.get_run_or_404(run_id)
+    return accrual_runs.get_run_or_404(run_id)

@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from domain import accounts, accruals, ledger, people, pto_types
+from domain import accounts, accrual_runs, accruals, ledger, people, pto_types
 from domain.permissions import AdminOnly
 from models import db, today
 from schemas.accruals import AssignmentIn, AssignmentOut, HoursWorkedIn, HoursWorkedOut, OutlookOut
@@ -131,7 +131,7 @@ def archive_employee(employee_id):
 
 
 @blp.get("/<id:employee_id>/balances")
-@blp.errors(accruals.TooFarAhead)
+@blp.errors(accrual_runs.TooFarAhead)
 @jwt_required()
 @blp.arguments(AsOfArgs, location="query")
 @blp.response(200, TypeBalanceOut(many=True))
@@ -140,7 +140,7 @@ def list_balances(args, employee_id):
     ?as_of= a day (a projection, with the lines to come, for a day after today)."""
     employee = people.get_employee_or_404(current_user, employee_id)
     if "as_of" in args:
-        return accruals.balances_on(employee.id, args["as_of"])
+        return accrual_runs.balances_on(employee.id, args["as_of"])
     return ledger.employee_balances(employee.id)
 
 
@@ -173,14 +173,14 @@ def list_ledger(args, employee_id):
 
 
 @blp.get("/<id:employee_id>/balance")
-@blp.errors(pto_types.UnknownType, pto_types.NotABalance, accruals.TooFarAhead)
+@blp.errors(pto_types.UnknownType, pto_types.NotABalance, accrual_runs.TooFarAhead)
 @jwt_required()
 @blp.arguments(BalanceArgs, location="query")
 @blp.response(200, BalanceAsOfOut)
 def get_balance(args, employee_id):
     """Show a balance (the default type's, or ?type='s) now, or on ?as_of= a day (projected after today)."""
     employee = people.get_employee_or_404(current_user, employee_id)
-    pto_type, hours = accruals.balance_on(employee.id, args.get("type"), args.get("as_of"))
+    pto_type, hours = accrual_runs.balance_on(employee.id, args.get("type"), args.get("as_of"))
     as_of = args.get("as_of") or today()
     return {"employee_id": employee.id, "type": pto_type.key, "as_of": as_of, "hours_balance": hours}
 
@@ -191,7 +191,7 @@ def get_balance(args, employee_id):
 def list_employee_accruals(employee_id):
     """List an employee's current accrual policies, each with the day and hours of its next accrual."""
     employee = people.get_employee_or_404(current_user, employee_id)
-    return accruals.outlook(employee.id)
+    return accrual_runs.outlook(employee.id)
 
 
 @blp.get("/<id:employee_id>/accrual-assignments")

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from flask.cli import FlaskGroup
 
-from domain import accruals
+from domain import accrual_runs
 from helpers import create_employee, create_pto_type, file_pto, ledger
 from models import AccrualRun, db, today
 
@@ -50,8 +50,8 @@ def run_through(app, day):
     """A run through ``day``, as `flask accrue` makes one (a day after today too: what a projection
     promises for it); the run's record."""
     with app.app_context():
-        run = accruals.start_run(day, "cli")
-        for _handled in accruals.run_in_batches(run):
+        run = accrual_runs.start_run(day, "cli")
+        for _handled in accrual_runs.run_in_batches(run):
             db.session.commit()
         return {"id": run.id, "lines": run.lines, "hours": run.hours, "status": run.status}
 
@@ -260,11 +260,11 @@ def test_an_interrupted_run_is_finished_by_the_next_without_duplicates(app, clie
     ids = [hire_on(client, admin, date(2026, 1, 1), name=f"E{number}") for number in range(5)]
     for employee_id in ids:
         assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
-    monkeypatch.setattr(accruals, "BATCH_SIZE", 2)
+    monkeypatch.setattr(accrual_runs, "BATCH_SIZE", 2)
 
     with app.app_context():
-        run = accruals.start_run(date(2026, 4, 30), "cli")
-        steps = accruals.run_in_batches(run)
+        run = accrual_runs.start_run(date(2026, 4, 30), "cli")
+        steps = accrual_runs.run_in_batches(run)
         for _step in range(2):  # the run's record, then its first batch
             next(steps)
             db.session.commit()
@@ -284,7 +284,7 @@ def test_two_runs_at_once_post_each_line_once(app, client, admin, monkeypatch):
     ids = [hire_on(client, admin, date(2026, 1, 1), name=f"E{number}") for number in range(6)]
     for employee_id in ids:
         assign(client, admin, employee_id, policy["id"], date(2026, 1, 1))
-    monkeypatch.setattr(accruals, "BATCH_SIZE", 2)
+    monkeypatch.setattr(accrual_runs, "BATCH_SIZE", 2)
     results = []
 
     def run():
