@@ -232,11 +232,6 @@ def _due(facts, through):
     return due
 
 
-# How far a projection reaches: far enough to plan any leave, near enough that its work stays small (a
-# weekly policy: 260 periods).
-PROJECTION_YEARS = 5
-
-
 # How much of the change behind a correction its reason repeats (a ledger line's reason holds 500).
 REPLAY_REASON_SHOWN = 150
 
@@ -245,6 +240,11 @@ def _why(reasons):
     """What changed, for the corrections' reasons: the latest change, and how many others there were."""
     latest = reasons[-1][:REPLAY_REASON_SHOWN]
     return latest if len(reasons) == 1 else f"{latest}, and {len(reasons) - 1} earlier change(s)"
+
+
+# How far a projection reaches: far enough to plan any leave, near enough that its work stays small (a
+# weekly policy: 260 periods).
+PROJECTION_YEARS = 5
 
 
 def project(employee_id, through):
