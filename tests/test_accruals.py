@@ -438,7 +438,7 @@ def test_archiving_posts_what_policies_owe_up_to_the_last_day(app, client, admin
     hired = months_ago(2)
     employee_id = hire_on(client, admin, hired)
     assign(client, admin, employee_id, policy["id"], hired)
-    run_through(app, today())
+    run_through(app, today().replace(day=1) - timedelta(days=1))  # through the end of last month
     before = policy_lines(client, admin, employee_id)
 
     assert client.delete(f"/employees/{employee_id}", headers=admin).status_code == 204
