@@ -177,7 +177,7 @@ def test_an_archived_policy_cannot_become_the_new_hires_one(client, admin):
 
 
 def test_a_run_posts_each_period_dated_on_its_day_and_a_second_run_posts_nothing(app, client, admin):
-    policy = create_policy(client, admin, max_balance=None)
+    policy = create_policy(client, admin, max_balance=None, accrue_at="start")  # on each month's 1st
     hired = months_ago(3)
     employee_id = hire_on(client, admin, hired)
     assert assign(client, admin, employee_id, policy["id"], hired).status_code == 201
@@ -186,18 +186,19 @@ def test_a_run_posts_each_period_dated_on_its_day_and_a_second_run_posts_nothing
     second = client.post("/accrual-runs", json={}, headers=admin)
 
     assert first.status_code == 201
-    assert first.json["lines"] == 3 and first.json["hours"] == 20.01
+    assert first.json["lines"] == 4 and first.json["hours"] == 26.68
     assert first.json["status"] == "finished" and first.json["duration_ms"] >= 0
     assert second.json["lines"] == 0
     lines = policy_lines(client, admin, employee_id)
-    assert [delta for _day, _kind, delta in lines] == [6.67, 6.67, 6.67]
-    assert [day for day, _kind, _delta in lines] == sorted(day for day, _kind, _delta in lines)
+    assert [(day, delta) for day, _kind, delta in lines] == [
+        (str(months_ago(months)), 6.67) for months in (3, 2, 1, 0)
+    ]
     runs = client.get("/accrual-runs", headers=admin).json
     assert [run["id"] for run in runs] == [second.json["id"], first.json["id"]]
 
 
 def test_a_preview_shows_the_lines_and_writes_nothing(client, admin):
-    policy = create_policy(client, admin)
+    policy = create_policy(client, admin, accrue_at="start")
     hired = months_ago(2)
     employee_id = hire_on(client, admin, hired)
     assign(client, admin, employee_id, policy["id"], hired)
@@ -205,8 +206,8 @@ def test_a_preview_shows_the_lines_and_writes_nothing(client, admin):
     preview = client.post("/accrual-runs/preview", headers=admin)
 
     assert preview.status_code == 200
-    assert preview.json["lines"] == 2
-    assert [line["delta"] for line in preview.json["sample"]] == [6.67, 6.67]
+    assert preview.json["lines"] == 3
+    assert [line["delta"] for line in preview.json["sample"]] == [6.67, 6.67, 6.67]
     assert policy_lines(client, admin, employee_id) == []
     assert client.get("/accrual-runs", headers=admin).json == []
 
@@ -566,7 +567,7 @@ def flask(app, monkeypatch):
 
 
 def test_flask_accrue_prints_one_summary_line_in_a_scheduler_s_log(client, admin, flask):
-    policy = create_policy(client, admin)
+    policy = create_policy(client, admin, accrue_at="start")
     hired = months_ago(2)
     employee_id = hire_on(client, admin, hired)
     assign(client, admin, employee_id, policy["id"], hired)
@@ -575,7 +576,7 @@ def test_flask_accrue_prints_one_summary_line_in_a_scheduler_s_log(client, admin
 
     assert first.exit_code == 0, first.output
     assert first.output.count("\n") == 1
-    assert "2 line(s), 13.34 h, for 1 employee(s)" in first.output
+    assert "3 line(s), 20.01 h, for 1 employee(s)" in first.output
     assert "0 line(s)" in second.output
 
 
