@@ -442,15 +442,6 @@ class LedgerLine(db.Model):
             sqlite_where=text("policy_id IS NOT NULL"),
             postgresql_where=text("policy_id IS NOT NULL"),
         ),
-        # Where each policy stands with an employee (the day of its last line), read from the index alone.
-        Index(
-            "ix_ledger_lines_employee_id_policy_id_effective_on",
-            "employee_id",
-            "policy_id",
-            "effective_on",
-            sqlite_where=text("policy_id IS NOT NULL"),
-            postgresql_where=text("policy_id IS NOT NULL"),
-        ),
         Index("ix_ledger_lines_employee_id_created_at", "employee_id", "created_at"),
         Index("ix_ledger_lines_employee_id_type_effective_on", "employee_id", "type", "effective_on"),
     )

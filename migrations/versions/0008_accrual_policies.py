@@ -237,13 +237,6 @@ def upgrade():
         ["employee_id", "type", "effective_on"],
     )
     op.create_index(
-        "ix_ledger_lines_employee_id_policy_id_effective_on",
-        "ledger_lines",
-        ["employee_id", "policy_id", "effective_on"],
-        sqlite_where=sa.text("policy_id IS NOT NULL"),
-        postgresql_where=sa.text("policy_id IS NOT NULL"),
-    )
-    op.create_index(
         "uq_ledger_lines_employee_policy_period_kind_revision",
         "ledger_lines",
         ["employee_id", "policy_id", "period_start", "kind", "revision"],
@@ -255,7 +248,6 @@ def downgrade():
     """Back to lines without dates or policies. A policy's expiry lines have no kind there: this is for a
     database whose policies never posted one."""
     op.drop_index("uq_ledger_lines_employee_policy_period_kind_revision", table_name="ledger_lines")
-    op.drop_index("ix_ledger_lines_employee_id_policy_id_effective_on", table_name="ledger_lines")
     op.drop_index("ix_ledger_lines_employee_id_type_effective_on", table_name="ledger_lines")
     with rebuilding("ledger_lines") as batch:
         batch.drop_constraint(op.f("ck_ledger_lines_policy_lines_name_their_period"), type_="check")
