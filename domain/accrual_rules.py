@@ -544,17 +544,19 @@ class _RunningSums:
     """Lines appended in the order of their days, with the running sums of three figures (the delta, the
     policy's accruals, the hours used), for the sum over any range of days."""
 
+    __slots__ = ("days", "totals")
+
     def __init__(self):
         self.days = []
-        self.totals = [(ZERO, ZERO, ZERO)]
+        self.totals = ([ZERO], [ZERO], [ZERO])  # one running sum per figure
 
     def append(self, day, *figures):
         self.days.append(day)
-        self.totals.append(
-            tuple(total + figure for total, figure in zip(self.totals[-1], figures, strict=True))
-        )
+        for totals, figure in zip(self.totals, figures, strict=True):
+            totals.append(totals[-1] + figure)
 
     def between(self, column, first_day, last_day):
-        """The sum of ``column`` over the lines from ``first_day`` to ``last_day``, both included."""
+        """The sum of figure ``column`` over the lines from ``first_day`` to ``last_day``, both included."""
         start, end = bisect_left(self.days, first_day), bisect_right(self.days, last_day)
-        return self.totals[end][column] - self.totals[start][column] if end > start else ZERO
+        totals = self.totals[column]
+        return totals[end] - totals[start] if end > start else ZERO
