@@ -24,6 +24,7 @@ from domain.accrual_rules import (
     Rules,
     Stint,
     Worked,
+    anniversary,
     corrected_lines,
     due_lines,
     history_from,
@@ -74,11 +75,12 @@ class _Facts:
 
 
 def _rules_of(policy_ids, cache):
+    """Add to ``cache`` (policy id: Rules) the policies of ``policy_ids`` it lacks, in one statement: a run
+    reads each policy once."""
     missing = [policy_id for policy_id in policy_ids if policy_id not in cache]
     if missing:
         for policy in db.session.scalars(select(AccrualPolicy).where(AccrualPolicy.id.in_(missing))):
             cache[policy.id] = Rules.of(policy)
-    return cache
 
 
 def _read_facts(employee_ids, rules_cache):
@@ -132,7 +134,7 @@ def _read_facts(employee_ids, rules_cache):
         )
     }
     types = {type_key for _employee, type_key in stints}
-    balances = {}
+    balances = {}  # of the types policies grow
     if types:
         balances = {
             (row.employee_id, row.type): Decimal(str(row.hours_balance))
@@ -142,7 +144,7 @@ def _read_facts(employee_ids, rules_cache):
                 )
             )
         }
-    history = _read_history(employees, stints, replays, last_posted, balances, employee_ids)
+    history = _read_history(employees, stints, types, replays, last_posted, balances, employee_ids)
     worked = defaultdict(list)
     if any(rules.method == "per_hours_worked" for rules in rules_cache.values()):
         for row in db.session.execute(
@@ -154,12 +156,11 @@ def _read_facts(employee_ids, rules_cache):
     return _Facts(employees, stints, history, worked, replays, last_posted, balances)
 
 
-def _read_history(employees, stints, replays, last_posted, balances, employee_ids):
+def _read_history(employees, stints, types, replays, last_posted, balances, employee_ids):
     """The batch's ledger lines that its policies need: those from the earliest day any of them reads
     (``accrual_rules.history_from``; all of them where a replay is owed), and one opening line per
     balance for those before (its hours now less the lines read: a balance is the sum of its lines).
     Most days that is a day's lines, however long the history."""
-    types = {type_key for _employee, type_key in stints}
     if not types:
         return defaultdict(list)
     floors = [
@@ -250,10 +251,7 @@ PROJECTION_YEARS = 5
 def project(employee_id, through):
     """The lines the employee's policies will post through ``through`` that are not posted yet:
     {type: [Line, ...]}, each type's in the order they count. 422 beyond PROJECTION_YEARS from today."""
-    day = today()
-    limit = day.replace(
-        year=day.year + PROJECTION_YEARS, day=28 if (day.month, day.day) == (2, 29) else day.day
-    )
+    limit = anniversary(today(), PROJECTION_YEARS)
     if through > limit:
         message = f"A projection reaches at most {PROJECTION_YEARS} years ahead: to {limit}."
         raise TooFarAhead("as_of", message, "query")
@@ -278,25 +276,26 @@ SampleLine = namedtuple("SampleLine", ["employee_id", "type", *Line.__dataclass_
 
 def employees_to_accrue(through):
     """How many employees a run through ``through`` looks at."""
-    return len(_employees_to_accrue(through))
+    return db.session.scalar(select(func.count()).select_from(_to_accrue(through).subquery()))
 
 
 def _employees_to_accrue(through):
-    """The ids of active employees hired by ``through`` with a policy assigned by then, or corrections
-    owed, in order."""
+    """The ids of the employees a run through ``through`` looks at, in order."""
+    return db.session.scalars(_to_accrue(through).order_by(Employee.id)).all()
+
+
+def _to_accrue(through):
+    """SQL: the ids of active employees hired by ``through`` with a policy assigned by then, or
+    corrections owed."""
     assigned = select(AccrualAssignment.employee_id).where(
         AccrualAssignment.policy_id.is_not(None), AccrualAssignment.effective_from <= through
     )
     owed = select(AccrualReplay.employee_id).where(AccrualReplay.done_at.is_(None))
-    return db.session.scalars(
-        select(Employee.id)
-        .where(
-            Employee.archived_at.is_(None),
-            Employee.hire_date <= through,
-            or_(Employee.id.in_(assigned), Employee.id.in_(owed)),
-        )
-        .order_by(Employee.id)
-    ).all()
+    return select(Employee.id).where(
+        Employee.archived_at.is_(None),
+        Employee.hire_date <= through,
+        or_(Employee.id.in_(assigned), Employee.id.in_(owed)),
+    )
 
 
 def preview_run(through):

@@ -31,8 +31,11 @@ class PolicyArchived(Conflict):
     description = "The policy is archived: it cannot be assigned (its lines and assignments stay)."
 
 
-class NotAnAccruingType(InvalidField):
-    description = "type names no active type with a balance of its own."
+class UnknownPolicy(InvalidField):
+    description = "policy_id names no accrual policy."
+
+    def __init__(self):
+        super().__init__("policy_id", "No accrual policy with that id.")
 
 
 class BeforeHire(InvalidField):
@@ -94,7 +97,7 @@ def change_policy(policy_id, changes):
     policy = get_policy_or_404(policy_id)
     archived = changes.pop("archived", None)
     if changes.get("for_new_hires"):
-        if archived or (archived is None and policy.archived_at is not None):
+        if archived or (archived is None and policy.archived):
             raise PolicyArchived()  # an archived policy is given to nobody new
         _clear_new_hires_policy(policy.type, keep=policy.id)  # the previous one first: one per type
     for name, value in changes.items():
@@ -120,10 +123,9 @@ def _clear_new_hires_policy(type_key, keep=None):
 
 
 def _require_accruing_type(key):
-    pto_type = pto_types.find_type(key)
-    if pto_type is None or pto_type.balance != "own" or pto_type.archived:
-        raise NotAnAccruingType("type", f"{key!r} is not an active type with a balance of its own.")
-    return pto_type
+    """The active type ``key`` names with a balance of its own: what a policy grows (422 or 409 else)."""
+    pto_type = pto_types.require_own_balance(pto_types.find_type(key), key, "type", "json")
+    return pto_types.require_active_type(pto_type)
 
 
 # Assignments
@@ -137,8 +139,10 @@ def assign_policy(employee, policy_id, effective_from, actor_id, type_key=None):
     the corrections (``request_replay``): posted lines are never edited.
     """
     if policy_id is not None:
-        policy = get_policy_or_404(policy_id)
-        if policy.archived_at is not None:
+        policy = db.session.get(AccrualPolicy, policy_id)
+        if policy is None:
+            raise UnknownPolicy()
+        if policy.archived:
             raise PolicyArchived()
         type_key = policy.type
     else:

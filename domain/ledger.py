@@ -250,14 +250,7 @@ def balances_on_day(employee_id, day):
 def balance_as_of(employee_id, balance_type, day):
     """A balance on ``day``: the sum of its ledger lines effective on or before it (a line a catch-up run
     posts today for last month counts from last month)."""
-    total = db.session.scalar(
-        select(func.round(func.coalesce(func.sum(LedgerLine.delta), 0), 2)).where(
-            LedgerLine.employee_id == employee_id,
-            LedgerLine.type == balance_type,
-            LedgerLine.effective_on <= day,
-        )
-    )
-    return Decimal(str(total)).quantize(Decimal("0.01"))
+    return balances_on_day(employee_id, day).get(balance_type, ZERO)
 
 
 def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None):
@@ -287,9 +280,8 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
                 f"(balance {held:.2f}, {pending:.2f} pending{allowance})."
             )
     if line is not None:
-        written_at = utcnow()
         values = {"reason": None, "actor_id": None, "pto_entry_id": None, "policy_id": None, **line}
-        values.update(created_at=written_at, effective_on=today(), period_start=None)
+        values.update(created_at=utcnow(), effective_on=today(), period_start=None)
         values.update(employee_id=employee_id, type=balance_type, balance_after=row.hours_balance)
         execute(_INSERT_LINE, values)
     return row

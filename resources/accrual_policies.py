@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_jwt_extended import jwt_required
 
-from domain import accruals
+from domain import accruals, pto_types
 from domain.permissions import AdminOnly
 from models import db
 from schemas.accruals import PolicyIn, PolicyOut, PolicyPatchIn, PolicyQuery
@@ -30,7 +30,7 @@ def list_accrual_policies(args):
 
 
 @blp.post("")
-@blp.errors(AdminOnly, accruals.NotAnAccruingType, 429)
+@blp.errors(AdminOnly, pto_types.UnknownType, pto_types.NotABalance, pto_types.TypeArchived, 429)
 @jwt_required()
 @admin_required
 @blp.arguments(

@@ -209,7 +209,10 @@ def list_accrual_assignments(args, employee_id):
     AdminOnly,
     people.EmployeeArchived,
     accruals.PolicyArchived,
-    accruals.NotAnAccruingType,
+    accruals.UnknownPolicy,
+    pto_types.UnknownType,
+    pto_types.NotABalance,
+    pto_types.TypeArchived,
     accruals.BeforeHire,
     429,
 )
@@ -260,7 +263,7 @@ def list_hours_worked(args, employee_id):
 @rate_limits.limit_writes()
 def post_hours_worked(data, employee_id):
     """Record the hours an employee worked in a period (admins, payroll scripts); posting a period again
-    replaces it until a policy counted it."""
+    replaces its hours, and the next run corrects what policies counted."""
     employee = people.get_employee_or_404(current_user, employee_id, locked=True)
     people.require_active(employee)
     record = accruals.post_hours_worked(

@@ -402,6 +402,15 @@ def test_a_projection_reaches_five_years_ahead_at_most(client, admin):
 # Assignments and hours worked
 
 
+def test_an_assignment_to_a_policy_that_does_not_exist_is_refused_naming_it(client, admin):
+    employee_id = hire_on(client, admin, date(2026, 1, 1))
+
+    response = assign(client, admin, employee_id, 999, date(2026, 1, 1))
+
+    assert response.status_code == 422
+    assert "policy_id" in response.json["errors"]
+
+
 def test_a_backdated_assignment_is_corrected_by_the_next_run_never_by_editing_lines(app, client, admin):
     policy = create_policy(client, admin, max_balance=None)
     other = create_policy(

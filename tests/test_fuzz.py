@@ -73,7 +73,7 @@ RULE_FIELDS = {
         "carry_over_expires_after_days",
     },
     # a type exactly when no policy is named (an active one, with a balance of its own); not before hiring
-    "POST /employees/{employee_id}/accrual-assignments": {"type", "effective_from"},
+    "POST /employees/{employee_id}/accrual-assignments": {"policy_id", "type", "effective_from"},
     "POST /employees/{employee_id}/hours-worked": {"period_end"},  # not before the period starts
     "POST /accrual-runs": {"through"},  # at most today
     "POST /accrual-runs/preview": {"through"},
