@@ -5,6 +5,7 @@ import os
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
 
@@ -83,6 +84,9 @@ def load(app, overrides=None):
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=_number(env, "JWT_REFRESH_TOKEN_DAYS", 14)),
         JWT_TOKEN_LOCATION=["headers"],
         MAX_CONTENT_LENGTH=_number(env, "MAX_CONTENT_LENGTH", 64 * 1024),
+        # Whose calendar "today" is (an IANA name such as "America/New_York"): the day a ledger line counts
+        # from, an accrual run's default day, whether approved time off has started.
+        COMPANY_TIMEZONE=env.get("COMPANY_TIMEZONE", "UTC"),
         PTO_OVERDRAFT_HOURS=_number(env, "PTO_OVERDRAFT_HOURS", 0, kind=Decimal),
         # Bounds on what one employee's requests may hold, so nobody can file without limit: the longest
         # entry in days (hours: at most 24 per day of its dates), and the open entries (pending, or
@@ -128,6 +132,7 @@ def load(app, overrides=None):
     if overrides:
         app.config.update(overrides)
     _defaults_by_environment(app.config, env)
+    app.config["COMPANY_TIMEZONE"] = _time_zone(app.config["COMPANY_TIMEZONE"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     if app.config["APP_ENV"] not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}.")
@@ -205,6 +210,18 @@ def _list(env, name):
     (an empty list of trusted hosts would refuse every request)."""
     items = [item.strip() for item in env.get(name, "").split(",") if item.strip()]
     return items or None
+
+
+def _time_zone(name):
+    """The time zone an IANA name (COMPANY_TIMEZONE) names, or say it is unknown."""
+    if isinstance(name, ZoneInfo):
+        return name
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"COMPANY_TIMEZONE must be an IANA time zone such as 'America/New_York', not {name!r}."
+        ) from None
 
 
 def _rate_limit(env, name, default):

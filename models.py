@@ -5,6 +5,7 @@ from collections import namedtuple
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
@@ -47,8 +48,11 @@ ROLES = ("admin", "manager", "employee")
 # How a time-off type treats balances: its own per employee, another type's (a shared bank), or none.
 BALANCE_MODES = ("own", "shared", "none")
 PTO_STATUSES = ("pending", "approved", "denied", "cancelled")
-# "accrual" and "expiry" lines are posted by accrual policies (domain/accrual_runs.py), one per period.
-LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual", "expiry")
+# "accrual" and "expiry" lines are posted by accrual policies (domain/accrual_runs.py), one per period;
+# "day_refund" gives back a booked day's hours when the day becomes a holiday (domain/holiday_calendars.py).
+LEDGER_KINDS = ("opening", "adjustment", "pto_taken", "refund", "accrual", "expiry", "day_refund")
+# Lines that name the PTO entry they move hours for.
+ENTRY_LINE_KINDS = ("pto_taken", "refund", "day_refund")
 
 # Column sizes, shared with the request schemas so that a value too long for its column is refused
 # field by field (422) before it reaches the database (PostgreSQL would refuse it with an error).
@@ -79,8 +83,14 @@ def utcnow():
 
 
 def today():
-    """The company's day: the day a ledger line written now counts from, and the accrual run's default."""
-    return utcnow().date()
+    """The company's day (COMPANY_TIMEZONE): the day a ledger line written now counts from, the accrual
+    run's default, and the day approved time off must not have started by to be cancelled."""
+    return company_day(utcnow())
+
+
+def company_day(moment):
+    """The company's calendar day at ``moment`` (a timezone-aware datetime)."""
+    return moment.astimezone(current_app.config["COMPANY_TIMEZONE"]).date()
 
 
 class UTCDateTime(TypeDecorator):
@@ -221,6 +231,8 @@ class Employee(EmployeeFigures, db.Model):
         ForeignKey("employees.id"), CheckConstraint("manager_id <> id", name="not_own_manager"), index=True
     )
     archived_at: Mapped[datetime | None]
+    # The holiday calendar their days off follow; None: the default calendar.
+    holiday_calendar_id: Mapped[int | None] = mapped_column(ForeignKey("holiday_calendars.id"), index=True)
     # Their first day of work (tenure and accruals count from it), and their last, set when they are
     # archived (people.archive_employee).
     hire_date: Mapped[date]
@@ -359,6 +371,34 @@ class PtoEntry(db.Model):
         return and_(cls.start_date <= end, cls.end_date >= start)
 
 
+DAY_PARTS = ("morning", "afternoon")
+
+
+class PtoDay(db.Model):
+    """One day of a dated entry filed since schedules exist: what the day held for the employee when it
+    was booked, and the hours it charges (domain/workdays.py). Entries dated before then have no days:
+    their dates count whole."""
+
+    __tablename__ = "pto_days"
+    __table_args__ = (
+        CheckConstraint("hours >= 0 AND hours <= scheduled", name="hours_within_schedule"),
+        CheckConstraint(one_of("part", DAY_PARTS), name="part"),
+        # An employee's booked days around a date: what overlap checks and calendars read.
+        Index("ix_pto_days_employee_id_day", "employee_id", "day"),
+    )
+
+    pto_entry_id: Mapped[int] = mapped_column(ForeignKey("pto_entries.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    # The hours the employee's schedule held that day, holidays counted (0 on a holiday or day off).
+    scheduled: Mapped[Decimal]
+    hours: Mapped[Decimal]
+    # The holiday that made the day hold less (or nothing), by its name.
+    holiday: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    # Half of the day (the request's first or last): the morning or the afternoon; None: as many hours.
+    part: Mapped[str | None] = mapped_column(String(10))
+
+
 def _default_type_key():
     """SQL: the default type's key, one uncorrelated subquery run once per statement."""
     return select(PtoType.key).where(PtoType.is_default).scalar_subquery()
@@ -414,17 +454,18 @@ class LedgerLine(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("kind", LEDGER_KINDS), name="kind"),
         CheckConstraint(
-            "(kind IN ('pto_taken', 'refund')) = (pto_entry_id IS NOT NULL)",
+            f"({one_of('kind', ENTRY_LINE_KINDS)}) = (pto_entry_id IS NOT NULL)",
             name="pto_lines_name_their_entry",
         ),
-        # The database itself guarantees an entry's hours are taken once and refunded once.
+        # The database itself guarantees an entry's hours are taken once and refunded once. (A day given
+        # back by a new holiday is once per day: domain/holiday_calendars.py zeroes the day as it posts.)
         Index(
             "uq_ledger_lines_pto_entry_id_kind",
             "pto_entry_id",
             "kind",
             unique=True,
-            sqlite_where=text("pto_entry_id IS NOT NULL"),
-            postgresql_where=text("pto_entry_id IS NOT NULL"),
+            sqlite_where=text("kind IN ('pto_taken', 'refund')"),
+            postgresql_where=text("kind IN ('pto_taken', 'refund')"),
         ),
         CheckConstraint("policy_id IS NULL OR kind IN ('accrual', 'expiry')", name="policy_lines_kind"),
         CheckConstraint(
@@ -637,3 +678,86 @@ class AccrualRun(db.Model):
         if self.finished_at is None:
             return None
         return round((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class WorkSchedule(db.Model):
+    """The hours someone works on each day of the week, from ``effective_from`` on, until the next schedule.
+
+    ``employee_id`` None: the company's default, for everyone without a schedule of their own on that day.
+    ``hours`` lists 7 days (Monday first) as text, exactly, or 14 for a two-week rotation whose first week
+    is the one ``effective_from`` falls in. Kept as history; domain/schedules.py.
+    """
+
+    __tablename__ = "work_schedules"
+    __table_args__ = (
+        Index("uq_work_schedules_employee_id_effective_from", "employee_id", "effective_from", unique=True),
+        # One company schedule per day (NULLs never clash in the index above).
+        Index(
+            "uq_work_schedules_company_effective_from",
+            "effective_from",
+            unique=True,
+            sqlite_where=text("employee_id IS NULL"),
+            postgresql_where=text("employee_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    effective_from: Mapped[date]
+    hours: Mapped[list] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+HOLIDAY_KINDS = ("closure", "partial", "working")
+
+
+class HolidayCalendar(db.Model):
+    """The days off of one office: a country's (and subdivision's) public holidays from the ``holidays``
+    package, plus the company's own days (``HolidayCalendarDay``). One is the default, for employees
+    who name none."""
+
+    __tablename__ = "holiday_calendars"
+    __table_args__ = (
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("subdivision IS NULL OR country IS NOT NULL", name="subdivision_of_a_country"),
+        Index("uq_holiday_calendars_name", "name", unique=True),
+        Index(
+            "uq_holiday_calendars_is_default",
+            "is_default",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    # ISO 3166 codes as the ``holidays`` package knows them ("US", "CA" for California); None: only the
+    # company's own days.
+    country: Mapped[str | None] = mapped_column(String(3))
+    subdivision: Mapped[str | None] = mapped_column(String(10))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class HolidayCalendarDay(db.Model):
+    """A company's own day in a calendar: a closure (no work), a partial day (``hours`` of work at most),
+    or a working day (a public holiday the company works)."""
+
+    __tablename__ = "holiday_calendar_days"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", HOLIDAY_KINDS), name="kind"),
+        CheckConstraint("(kind = 'partial') = (hours IS NOT NULL)", name="partial_days_hours"),
+        CheckConstraint("hours >= 0 AND hours < 24", name="hours_in_a_day"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("holiday_calendars.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    hours: Mapped[Decimal | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

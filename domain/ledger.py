@@ -163,10 +163,21 @@ def release_hours(entry):
     _move(_RELEASE, entry.employee_id, entry.balance_type, entry.hours)
 
 
-def refund_hours(entry, actor_id):
+def refund_hours(entry, actor_id, reason=None):
     """Give an approved entry's hours back to the balance they came from."""
     line = {"kind": "refund", "delta": entry.hours, "actor_id": actor_id, "pto_entry_id": entry.id}
-    _move(_ADJUST, entry.employee_id, entry.balance_type, entry.hours, line)
+    _move(_ADJUST, entry.employee_id, entry.balance_type, entry.hours, {**line, "reason": reason})
+
+
+def give_back_day(entry, hours, actor_id, reason):
+    """Give ``hours`` of an approved entry back (a day of it became a holiday), with a "day_refund" line."""
+    line = {"kind": "day_refund", "delta": hours, "actor_id": actor_id, "pto_entry_id": entry.id}
+    _move(_ADJUST, entry.employee_id, entry.balance_type, hours, {**line, "reason": reason})
+
+
+def release_some(entry, hours):
+    """Hold ``hours`` fewer for a pending request (a day of it became a holiday)."""
+    _move(_RELEASE, entry.employee_id, entry.balance_type, hours)
 
 
 @dataclass
@@ -253,6 +264,24 @@ def balance_as_of(employee_id, balance_type, day):
     return balances_on_day(employee_id, day).get(balance_type, ZERO)
 
 
+def _insufficient(held, pending, overdraft):
+    allowance = f", overdraft {overdraft:.2f}" if overdraft else ""
+    return InsufficientBalance(
+        f"Only {held - pending + overdraft:.2f} hours are available "
+        f"(balance {held:.2f}, {pending:.2f} pending{allowance})."
+    )
+
+
+def require_available(employee_id, pto_type, hours):
+    """409 unless the employee's balance that ``pto_type`` draws on has ``hours`` available, as filing
+    checks it (``take_hours``, ``hold_hours``): read, for a quote."""
+    row = execute(_READ, {"employee": employee_id, "balance": pto_type.balance_type}).first()
+    held, pending = row or (ZERO, ZERO)
+    overdraft = overdraft_of(pto_type)
+    if held - pending - hours < -overdraft:
+        raise _insufficient(held, pending, overdraft)
+
+
 def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None):
     """Run one of the changes above on a balance with ``hours``, and write ``line`` for it (None when
     only held hours moved, which the ledger does not record). ``overdraft``: the change draws on the
@@ -274,11 +303,7 @@ def _move(statement, employee_id, balance_type, hours, line=None, overdraft=None
             held, pending = existing or (ZERO, ZERO)
             if overdraft is None:
                 raise BalanceOutOfRange()
-            allowance = f", overdraft {overdraft:.2f}" if overdraft else ""
-            raise InsufficientBalance(
-                f"Only {held - pending + overdraft:.2f} hours are available "
-                f"(balance {held:.2f}, {pending:.2f} pending{allowance})."
-            )
+            raise _insufficient(held, pending, overdraft)
     if line is not None:
         values = {"reason": None, "actor_id": None, "pto_entry_id": None, "policy_id": None, **line}
         values.update(created_at=utcnow(), effective_on=today(), period_start=None)

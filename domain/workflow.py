@@ -1,6 +1,8 @@
 """The life of a PTO entry: filed, approved or denied, cancelled with an exact refund."""
 
-from dataclasses import dataclass
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -9,11 +11,11 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
-from werkzeug.exceptions import Conflict, NotFound
+from werkzeug.exceptions import Conflict, HTTPException, NotFound
 
 from database import execute, select_employees_locked
-from domain import ledger, pto_types
-from domain.people import require_active
+from domain import accrual_runs, holiday_calendars, ledger, pto_types, schedules, workdays
+from domain.people import get_employee_or_404, require_active
 from domain.permissions import (
     decides_for,
     require_canceller,
@@ -27,10 +29,12 @@ from models import (
     PTO_ENTRY_COLUMNS,
     Employee,
     EmployeeFigures,
+    PtoDay,
     PtoEntry,
     PtoType,
     TypeTreatment,
     db,
+    today,
     utcnow,
 )
 
@@ -66,42 +70,229 @@ class HoursExceedDays(InvalidField):
 HOURS_PER_DAY = 24
 
 
+@dataclass
+class Filing:
+    """A request as filing it goes: for whom, under which type, its days and hours, the status it gets, and
+    the problems that stop it, in the order a filing meets them (a filing stops at the first; a quote
+    collects them all)."""
+
+    employee: object
+    pto_type: object
+    data: dict
+    days: list | None = None
+    hours: Decimal | None = None
+    status: str | None = None
+    problems: list = field(default_factory=list)
+
+
+class _Checks:
+    """Runs a filing's checks: raising the first problem (a filing), or collecting each (a quote)."""
+
+    def __init__(self, collect):
+        self.collect = collect
+        self.problems = []
+
+    def run(self, check, *args):
+        """``check(*args)``'s result, or None when it found a problem (collected)."""
+        try:
+            return check(*args)
+        except HTTPException as problem:
+            if not self.collect:
+                raise
+            self.problems.append(problem)
+            return None
+
+
 def file_pto(user, employee_id, data):
     """File an entry: approved at once when the filer decides for the employee or its type needs no
-    approval, else pending, its hours held against the balance it draws on.
+    approval, else pending, its hours held against the balance it draws on. A dated entry without
+    ``hours`` is charged the hours its days hold for the employee (``workdays.charge``), and keeps them
+    day by day.
 
     Requests for one employee queue on their row, so the overlap and availability checks
     see every entry filed before them.
     """
-    _require_hours_fit_days(data["hours"], data.get("start_date"), data.get("end_date"))
-    employee, pto_type = _employee_and_type_for_filing(user, employee_id, data.pop("type", None))
-    require_active(employee)
+    filing = _plan(user, employee_id, data, _Checks(collect=False), locked=True)
+    employee, pto_type = filing.employee, filing.pto_type
     now = utcnow()
-    if data.get("start_date"):
-        _refuse_overlap(employee.id, data["start_date"], data["end_date"])
     values = {
         **dict.fromkeys(_FILED_COLUMNS),
+        **filing.data,
         "employee_id": employee.id,
+        "hours": filing.hours,
         "type": pto_type.key,
         "balance_type": pto_type.balance_type,
-        "status": "pending",
+        "status": filing.status,
         "requested_by": user.id,
         "created_at": now,
-        **data,
     }
-    if decides_for(user, employee):
-        values.update(status="approved", decided_by=user.id, decided_at=now)
-    elif not pto_type.requires_approval:
-        # The type's policy decides (sick leave, say): approved, with no one named as the decider.
-        values.update(status="approved", decided_at=now)
-    entry = PtoEntry(id=_insert_unless_too_many_open(values, now.date()), **values)
+    if filing.status == "approved":
+        values.update(decided_by=user.id if decides_for(user, employee) else None, decided_at=now)
+    entry = PtoEntry(id=_insert_unless_too_many_open(values, today()), **values)
+    if filing.days:
+        execute(_INSERT_DAYS, [_day_row(entry, day) for day in filing.days])
     if entry.balance_type is not None:
         overdraft = ledger.overdraft_of(pto_type)
         if entry.status == "approved":
             ledger.take_hours(entry, user.id, overdraft)
         else:
             ledger.hold_hours(entry, overdraft)
+    entry.days = filing.days or []
     return entry
+
+
+@dataclass
+class Quote:
+    """What filing a request would do, as POST /pto/quote answers it."""
+
+    employee_id: int
+    type: str | None
+    status: str | None
+    hours: Decimal | None
+    start_date: date | None
+    end_date: date | None
+    days: list
+    balance: dict | None
+    problems: list
+
+    @property
+    def ok(self):
+        return not self.problems
+
+
+def quote_pto(user, employee_id, data):
+    """What filing ``data`` would do, written nowhere: its days and hours, the status it would get, the
+    balance it draws on now, on its first day (projected) and after, and every problem the filing would
+    meet, in the order it meets them. The open-entry and balance checks are read here, where the filing
+    makes them as it writes."""
+    checks = _Checks(collect=True)
+    filing = _plan(user, employee_id, data, checks, locked=False)
+    employee, pto_type = filing.employee, filing.pto_type
+    if pto_type is not None and not employee.archived:
+        checks.run(_require_room_for_another, employee.id)
+        if pto_type.balance_type is not None and filing.hours is not None:
+            checks.run(ledger.require_available, employee.id, pto_type, filing.hours)
+    balance = None
+    if pto_type is not None and pto_type.balance_type is not None:
+        balance = _quoted_balance(employee.id, pto_type.balance_type, filing)
+    return Quote(
+        employee_id=employee.id,
+        type=pto_type.key if pto_type else None,
+        status=filing.status if not checks.problems else None,
+        hours=filing.hours,
+        start_date=filing.data.get("start_date"),
+        end_date=filing.data.get("end_date"),
+        days=filing.days or [],
+        balance=balance,
+        problems=[_problem(problem) for problem in checks.problems],
+    )
+
+
+def _quoted_balance(employee_id, balance_type, filing):
+    _type, held, pending = ledger.find_balance(employee_id, balance_type)
+    first_day = filing.data.get("start_date")
+    projected = held
+    if first_day is not None:
+        try:
+            projected = accrual_runs.balance_on(employee_id, balance_type, first_day)[1]
+        except accrual_runs.TooFarAhead:
+            projected = None
+    after = None if projected is None or filing.hours is None else projected - filing.hours
+    return {
+        "type": balance_type,
+        "hours_balance": held,
+        "pending_hours": pending,
+        "available_hours": held - pending,
+        "first_day": first_day,
+        "projected_hours_balance": projected,
+        "hours_balance_after": after,
+    }
+
+
+def _problem(problem):
+    """A problem as a quote lists it: a code (the rule's name), the status POST /pto answers, the message,
+    and the field at fault where one is."""
+    code = re.sub(r"(?<!^)(?=[A-Z])", "_", type(problem).__name__).lower()
+    shown = {"code": code, "status": problem.code, "message": problem.description}
+    messages = getattr(problem, "data", {}).get("messages", {}).get("json", {})
+    if messages:
+        shown["field"], [shown["message"]] = next(iter(messages.items()))
+    return shown
+
+
+def _plan(user, employee_id, data, checks, locked):
+    """The ``Filing`` for ``data``: the checks that need no write, run by ``checks`` in the order a filing
+    meets them. 404 (always raised) for an employee ``user`` may not see."""
+    data = dict(data)
+    type_key = data.pop("type", None)
+    checks.run(_require_span, data)
+    try:
+        employee, pto_type = _employee_and_type_for_filing(user, employee_id, type_key, locked)
+    except (pto_types.UnknownType, pto_types.TypeArchived) as problem:
+        if not checks.collect:
+            raise
+        checks.problems.append(problem)
+        employee, pto_type = get_employee_or_404(user, employee_id), None
+    filing = Filing(employee, pto_type, data, hours=data.pop("hours", None))
+    checks.run(require_active, employee)
+    if data.get("start_date"):
+        filing.days = checks.run(_charged_days, employee, data, filing.hours)
+        if filing.days is not None:
+            filing.hours = workdays.total(filing.days)
+        checks.run(_refuse_overlap, employee.id, data["start_date"], data["end_date"], filing.days)
+    for name in ("start_part", "end_part", "day_hours"):
+        data.pop(name, None)
+    if pto_type is not None:
+        approved = decides_for(user, employee) or not pto_type.requires_approval
+        filing.status = "approved" if approved else "pending"
+    return filing
+
+
+def _charged_days(employee, data, hours):
+    """The request's days with the hours each charges, by the employee's schedules and holidays."""
+    start, end = data["start_date"], data["end_date"]
+    own, company = schedules.schedules_through(employee.id, end)
+    _calendar, holidays = holiday_calendars.calendar_holidays(employee.holiday_calendar_id, start, end)
+    day_hours = {item["date"]: item["hours"] for item in data.get("day_hours", ())}
+    return workdays.charge(
+        start, end, own, company, holidays, hours, data.get("start_part"), data.get("end_part"), day_hours
+    )
+
+
+def _day_row(entry, day):
+    return {
+        "pto_entry_id": entry.id,
+        "employee_id": entry.employee_id,
+        "day": day.day,
+        "scheduled": day.scheduled,
+        "hours": day.hours,
+        "holiday": day.holiday,
+        "part": day.part,
+    }
+
+
+_INSERT_DAYS = insert(PtoDay.__table__)
+
+
+def entry_days(entry_id):
+    """An entry's days, in order ([] for an undated entry, or one dated before schedules existed)."""
+    return db.session.scalars(
+        select(PtoDay).where(PtoDay.pto_entry_id == entry_id).order_by(PtoDay.day)
+    ).all()
+
+
+def _require_room_for_another(employee_id):
+    """409 if the employee holds PTO_MAX_OPEN_ENTRIES open entries already (as the filing's INSERT checks)."""
+    count = db.session.scalar(_COUNT_OPEN_ENTRIES, {"employee": employee_id, "today": today()})
+    if count >= current_app.config["PTO_MAX_OPEN_ENTRIES"]:
+        raise _too_many_open(count)
+
+
+def _too_many_open(count):
+    return TooManyOpenEntries(
+        f"The employee already has {count} open entries (pending, or approved and not yet started), the "
+        "most allowed: decide or cancel some first."
+    )
 
 
 def _insert_unless_too_many_open(values, today):
@@ -117,10 +308,8 @@ def _insert_unless_too_many_open(values, today):
     params.update(today=today, limit=limit)
     entry_id = execute(_INSERT_UNLESS_TOO_MANY_OPEN, params).scalar()
     if entry_id is None:
-        count = {"employee": values["employee_id"], "today": today}
-        raise TooManyOpenEntries(
-            f"The employee already has {db.session.scalar(_COUNT_OPEN_ENTRIES, count)} open entries "
-            "(pending, or approved and not yet started), the most allowed: decide or cancel some first."
+        raise _too_many_open(
+            db.session.scalar(_COUNT_OPEN_ENTRIES, {"employee": values["employee_id"], "today": today})
         )
     return entry_id
 
@@ -164,6 +353,7 @@ class _Filer(EmployeeFigures):
     id: int
     manager_id: int | None
     archived_at: datetime | None
+    holiday_calendar_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,20 +368,20 @@ class _FiledType(TypeTreatment):
     archived_at: datetime | None
 
 
-def _employee_and_type_for_filing(user, employee_id, type_key):
+def _employee_and_type_for_filing(user, employee_id, type_key, locked=True):
     """The employee ``user`` files for, read with their lock, and the type filed under (``type_key``'s, or
     the default), held shared (``pto_types.held_for_filing``): one statement, read as a row. 404 for an
     employee the user may not see; 422 for an unknown type and 409 for an archived one, as
-    ``pto_types.type_for_new_entry``."""
+    ``pto_types.type_for_new_entry``. ``locked`` False (a quote): nothing is locked or held."""
     params = {"employee_id": employee_id, "key": type_key, **viewer_params(user)}
-    row = execute(_select_for_filing(visibility(user), type_key is None), params).first()
+    row = execute(_select_for_filing(visibility(user), type_key is None, locked), params).first()
     if row is None:
         # The type's 422 or 409 comes before the employee's 404. Without a key, the default may have
         # moved while the statement waited for the old one's row: file under the new one, held the same way.
         pto_type = pto_types.type_for_new_entry(type_key)
         if type_key is None:
             params["key"] = pto_type.key
-            row = execute(_select_for_filing(visibility(user), False), params).first()
+            row = execute(_select_for_filing(visibility(user), False, locked), params).first()
     if row is None:
         raise NotFound("No employee with that id.")
     filer = _Filer(*row[: len(_FILER_COLUMNS)])
@@ -205,8 +395,9 @@ _FILED_TYPE_COLUMNS = [
 
 
 @cache
-def _select_for_filing(scope, default_type):
-    """The SELECT of ``_employee_and_type_for_filing``, built once per kind of caller and of type."""
+def _select_for_filing(scope, default_type, locked):
+    """The SELECT of ``_employee_and_type_for_filing``, built once per kind of caller and of type, locked
+    or not."""
     named = PtoType.is_default if default_type else PtoType.key == bindparam("key")
     statement = (
         select(*_FILER_COLUMNS, *_FILED_TYPE_COLUMNS)
@@ -214,6 +405,8 @@ def _select_for_filing(scope, default_type):
         .join(PtoType, true())
         .where(Employee.id == bindparam("employee_id"), visible_to(scope), named)
     )
+    if not locked:
+        return statement
     return pto_types.held_for_filing(select_employees_locked(statement, rows=True))
 
 
@@ -240,8 +433,8 @@ def deny_pto(user, entry_id, note=None):
 def cancel_pto(user, entry_id, note=None):
     """Cancel a pending or approved entry; an approved one gets its hours back, exactly once. Returns the
     entry."""
-    now = utcnow()
-    entry = _entry_for_change(user, entry_id, lambda user, entry: require_canceller(user, entry, now.date()))
+    now, day = utcnow(), today()
+    entry = _entry_for_change(user, entry_id, lambda user, entry: require_canceller(user, entry, day))
     was_approved = entry.status == "approved"
     _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
     if entry.balance_type is not None:
@@ -253,8 +446,10 @@ def cancel_pto(user, entry_id, note=None):
 
 
 def get_entry_or_404(user, entry_id):
-    """Load a PTO entry of an employee ``user`` may see, or raise 404."""
-    return _found(db.session.scalar(_select_entry(visibility(user), False), _entry_params(user, entry_id)))
+    """Load a PTO entry of an employee ``user`` may see, with its days (``days``), or raise 404."""
+    entry = _found(db.session.scalar(_select_entry(visibility(user), False), _entry_params(user, entry_id)))
+    entry.days = entry_days(entry.id)
+    return entry
 
 
 def _entry_for_change(user, entry_id, require_permission):
@@ -312,8 +507,8 @@ def select_entries(user, filters):
 def _select_entries(scope, filtered_by, window):
     """The SELECT of ``select_entries``, built once per kind of caller and set of filters."""
     statement = select(*PTO_ENTRY_COLUMNS).join(Employee).where(visible_to(scope)).order_by(PtoEntry.id)
-    for field in filtered_by:
-        statement = statement.where(getattr(PtoEntry, field) == bindparam(field))
+    for name in filtered_by:
+        statement = statement.where(getattr(PtoEntry, name) == bindparam(name))
     if window:
         statement = statement.where(PtoEntry.overlapping(bindparam("window_start"), bindparam("window_end")))
     return statement
@@ -354,31 +549,70 @@ def _compare_and_set(columns):
     )
 
 
-def _require_hours_fit_days(hours, start, end):
-    """Raise 422 unless the entry spans at most PTO_MAX_DAYS days and its hours fit them (24 a day).
-    An undated entry may hold what the longest dated one may."""
+def _require_span(data):
+    """422 unless the entry spans at most PTO_MAX_DAYS days; an undated entry may hold at most the hours
+    the longest dated one may (24 a day)."""
     max_days = current_app.config["PTO_MAX_DAYS"]
-    days = max_days if start is None else (end - start).days + 1
-    if days > max_days:
+    start, end = data.get("start_date"), data.get("end_date")
+    if start is not None:
+        days = (end - start).days + 1
+        if days > max_days:
+            raise HoursExceedDays(
+                "end_date", f"An entry may span at most {max_days} days; this one spans {days}."
+            )
+    elif data["hours"] > HOURS_PER_DAY * max_days:
         raise HoursExceedDays(
-            "end_date", f"An entry may span at most {max_days} days; this one spans {days}."
+            "hours",
+            f"At most {HOURS_PER_DAY * max_days} hours fit an undated entry (PTO_MAX_DAYS: {max_days}).",
         )
-    if hours > HOURS_PER_DAY * days:
-        span = f"{days} day{'s' if days > 1 else ''}" if start else f"an undated entry (PTO_MAX_DAYS: {days})"
-        raise HoursExceedDays("hours", f"At most {HOURS_PER_DAY * days} hours fit {span}.")
 
 
-def _refuse_overlap(employee_id, start, end):
-    clash = db.session.scalar(
-        select(PtoEntry)
-        .where(
-            PtoEntry.employee_id == employee_id,
-            PtoEntry.status.in_(LIVE),
-            PtoEntry.overlapping(start, end),
-        )
-        .order_by(PtoEntry.start_date)
-        .limit(1)
+# The live entries of an employee that meet a range, each with its days in the range (none: an entry
+# dated before schedules existed, whose dates count whole).
+_BOOKED_DAYS = (
+    select(
+        PtoEntry.id,
+        PtoEntry.start_date,
+        PtoEntry.end_date,
+        PtoEntry.status,
+        PtoDay.day,
+        PtoDay.hours,
+        PtoDay.part,
     )
-    if clash is not None:
-        days = f"{clash.start_date} to {clash.end_date}"
-        raise OverlappingRequest(f"These dates overlap PTO entry {clash.id} ({days}, {clash.status}).")
+    .outerjoin(
+        PtoDay,
+        and_(PtoDay.pto_entry_id == PtoEntry.id, PtoDay.day.between(bindparam("start"), bindparam("end"))),
+    )
+    .where(
+        PtoEntry.employee_id == bindparam("employee"),
+        PtoEntry.status.in_(LIVE),
+        PtoEntry.overlapping(bindparam("start"), bindparam("end")),
+    )
+    .order_by(PtoEntry.start_date, PtoEntry.id, PtoDay.day)
+)
+
+
+def _refuse_overlap(employee_id, start, end, days):
+    """409 if the request's days clash with the employee's live entries: a day may hold two entries only
+    if its hours hold both and they are not the same half. Entries without days clash on any date;
+    ``days`` None (not computed) clashes with any live entry in the range."""
+    rows = execute(_BOOKED_DAYS, {"employee": employee_id, "start": start, "end": end}).all()
+    asked = {day.day: day for day in days or ()}
+    booked = defaultdict(lambda: workdays.ZERO)
+    halves = defaultdict(set)
+    for row in rows:
+        if row.day is not None:
+            booked[row.day] += row.hours
+            halves[row.day].add(row.part)
+    for row in rows:
+        day = asked.get(row.day)
+        if row.day is None or days is None:
+            clash = ""
+        elif day is None or not (day.hours and row.hours):
+            continue
+        elif booked[day.day] + day.hours > day.scheduled or (day.part and day.part in halves[day.day]):
+            clash = f" on {day.day} (it holds {day.scheduled:.2f} hours; {booked[day.day]:.2f} are booked)"
+        else:
+            continue
+        dates = f"{row.start_date} to {row.end_date}"
+        raise OverlappingRequest(f"These dates overlap PTO entry {row.id} ({dates}, {row.status}){clash}.")

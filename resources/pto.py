@@ -8,13 +8,22 @@ from domain import pto_types, workflow
 from domain.ledger import InsufficientBalance
 from domain.people import EmployeeArchived
 from domain.permissions import NotYourDecision, NotYourEntry
+from domain.workdays import DayOverflow, NothingToTake
 from models import PtoEntryRecord, db
-from schemas.pto import NoteIn, PtoIn, PtoOut, PtoQuery
+from schemas.pto import NoteIn, PtoDetailOut, PtoIn, PtoOut, PtoQuery, QuoteOut
 from web import rate_limits
 from web.api import Blueprint
 from web.pagination import PAGE_HEADERS, paginate
 
 blp = Blueprint("pto", __name__, url_prefix="/pto", description="PTO entries and their approval")
+FILING_EXAMPLE = {
+    "employee_id": 1,
+    "start_date": "2026-12-21",
+    "end_date": "2026-12-24",
+    "end_part": "morning",
+    "type": "vacation",
+    "note": "Holidays",
+}
 
 
 @blp.get("")
@@ -34,24 +43,16 @@ def list_pto(args):
     workflow.OverlappingRequest,
     EmployeeArchived,
     workflow.HoursExceedDays,
+    NothingToTake,
+    DayOverflow,
     workflow.TooManyOpenEntries,
     pto_types.UnknownType,
     pto_types.TypeArchived,
     429,
 )
 @jwt_required()
-@blp.arguments(
-    PtoIn,
-    example={
-        "employee_id": 1,
-        "hours": 16,
-        "start_date": "2026-12-24",
-        "end_date": "2026-12-25",
-        "type": "vacation",
-        "note": "Holidays",
-    },
-)
-@blp.response(201, PtoOut)
+@blp.arguments(PtoIn, example=FILING_EXAMPLE)
+@blp.response(201, PtoDetailOut)
 @rate_limits.limit_writes()
 def create_pto(data):
     """File PTO: approved at once (hours taken) by an admin or the manager, else pending approval."""
@@ -60,11 +61,27 @@ def create_pto(data):
     return entry, {"Location": url_for("pto.get_pto", entry_id=entry.id)}
 
 
+@blp.post("/quote")
+@blp.errors(404, 429)
+@blp.doc(
+    description="Takes exactly the body of `POST /pto` and writes nothing. Answers the days and hours the "
+    "request would charge, the status it would get, the balance it draws on (now, projected on its first "
+    "day, and after), and every problem `POST /pto` would meet, each with the status it would answer."
+)
+@jwt_required()
+@blp.arguments(PtoIn, example=FILING_EXAMPLE)
+@blp.response(200, QuoteOut)
+@rate_limits.limit_writes()
+def quote_pto(data):
+    """Quote a request before filing it: its days, hours, balance and problems; nothing is written."""
+    return workflow.quote_pto(current_user, data.pop("employee_id"), data)
+
+
 @blp.get("/<id:entry_id>")
 @jwt_required()
-@blp.response(200, PtoOut)
+@blp.response(200, PtoDetailOut)
 def get_pto(entry_id):
-    """Show one PTO entry with its decision history."""
+    """Show one PTO entry with its days and decision history."""
     return workflow.get_entry_or_404(current_user, entry_id)
 
 

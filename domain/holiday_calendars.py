@@ -1,0 +1,314 @@
+"""Holiday calendars: a country's public holidays (the ``holidays`` package, offline) and the company's own
+days (closures, partial days, public holidays it works), per office; employees use one, or the default.
+
+A day that becomes a holiday inside booked time off gives its hours back (``give_back``), each with a
+ledger line naming the holiday. Removing a holiday or changing a schedule never changes booked entries:
+they keep the hours they were booked with, so no hour moves silently.
+"""
+
+from decimal import Decimal
+from functools import lru_cache
+
+import holidays as holiday_data
+from sqlalchemy import and_, bindparam, or_, select
+from werkzeug.exceptions import Conflict, NotFound
+
+from database import lock_reporting_lines, select_employees_locked
+from domain import ledger
+from domain.workdays import ZERO, Holiday
+from errors import InvalidField
+from models import (
+    Employee,
+    HolidayCalendar,
+    HolidayCalendarDay,
+    PtoDay,
+    PtoEntry,
+    db,
+    today,
+    utcnow,
+)
+
+
+class UnknownCountry(InvalidField):
+    description = "The country, or its subdivision, is not one the holidays package knows."
+
+
+class CalendarNameTaken(Conflict):
+    description = "Another holiday calendar has that name."
+
+
+class UnknownCalendar(InvalidField):
+    description = "holiday_calendar_id names no holiday calendar."
+
+    def __init__(self):
+        super().__init__("holiday_calendar_id", "No holiday calendar with that id.")
+
+
+class DayNotSet(NotFound):
+    description = "The calendar has no day of its own on that date."
+
+
+# Calendars
+
+
+def select_calendars():
+    """The statement listing the calendars, the default first, then by name."""
+    return select(HolidayCalendar).order_by(HolidayCalendar.is_default.desc(), HolidayCalendar.name)
+
+
+def get_calendar_or_404(calendar_id):
+    calendar = db.session.get(HolidayCalendar, calendar_id)
+    if calendar is None:
+        raise NotFound("No holiday calendar with that id.")
+    return calendar
+
+
+def require_calendar(calendar_id):
+    """422 unless ``calendar_id`` names a calendar (for an employee's ``holiday_calendar_id``)."""
+    if calendar_id is not None and db.session.get(HolidayCalendar, calendar_id) is None:
+        raise UnknownCalendar()
+
+
+def add_calendar(data):
+    """Add a calendar (the new default if ``is_default``)."""
+    _require_known_place(data.get("country"), data.get("subdivision"))
+    _require_free_name(data["name"])
+    calendar = HolidayCalendar(**{**data, "is_default": False})
+    db.session.add(calendar)
+    db.session.flush()
+    if data.get("is_default"):
+        _make_default(calendar)
+    return calendar
+
+
+def change_calendar(calendar, changes, actor_id):
+    """Rename a calendar, make it the default, or change its country or subdivision. Days from today on
+    that become holidays give back the hours booked on them."""
+    country = changes.get("country", calendar.country)
+    subdivision = changes.get("subdivision", calendar.subdivision if "country" not in changes else None)
+    _require_known_place(country, subdivision)
+    if "name" in changes and changes["name"] != calendar.name:
+        _require_free_name(changes["name"])
+        calendar.name = changes["name"]
+    calendar.country, calendar.subdivision = country, subdivision
+    if changes.get("is_default") and not calendar.is_default:
+        _make_default(calendar)
+    db.session.flush()
+    give_back(calendar, actor_id, since=today())
+    return calendar
+
+
+def _make_default(calendar):
+    # One statement's worth of order: the old default stops being one before the new one starts.
+    for other in db.session.scalars(select(HolidayCalendar).where(HolidayCalendar.is_default)):
+        other.is_default = False
+    db.session.flush()
+    calendar.is_default = True
+
+
+def _require_free_name(name):
+    if db.session.scalar(select(HolidayCalendar.id).where(HolidayCalendar.name == name)) is not None:
+        raise CalendarNameTaken(f"A holiday calendar is named {name!r} already.")
+
+
+def _require_known_place(country, subdivision):
+    if country is None:
+        return
+    supported = holiday_data.list_supported_countries()
+    if country not in supported:
+        raise UnknownCountry("country", f"{country!r} is not a country code the holidays package knows.")
+    if subdivision is not None and subdivision not in supported[country]:
+        known = ", ".join(supported[country][:20])
+        raise UnknownCountry(
+            "subdivision", f"{country} has no subdivision {subdivision!r} (known: {known}…)."
+        )
+
+
+# The company's own days
+
+
+def select_days(calendar_id):
+    """The statement listing a calendar's own days, by date."""
+    return (
+        select(HolidayCalendarDay)
+        .where(HolidayCalendarDay.calendar_id == calendar_id)
+        .order_by(HolidayCalendarDay.day)
+    )
+
+
+def set_day(calendar, day, kind, name, hours, actor_id):
+    """Set the calendar's own day on ``day`` (replacing one set before): a closure, a partial day of
+    ``hours`` at most, or a working day. Time off booked on a day that now holds less gives hours back."""
+    existing = db.session.get(HolidayCalendarDay, (calendar.id, day))
+    if existing is None:
+        existing = HolidayCalendarDay(calendar_id=calendar.id, day=day)
+        db.session.add(existing)
+    existing.kind, existing.name, existing.hours, existing.created_by = kind, name, hours, actor_id
+    existing.created_at = utcnow()
+    db.session.flush()
+    give_back(calendar, actor_id, on=day)
+    return existing
+
+
+def remove_day(calendar, day):
+    """Remove the calendar's own day on ``day``; booked entries keep their hours (the module's rule)."""
+    existing = db.session.get(HolidayCalendarDay, (calendar.id, day))
+    if existing is None:
+        raise DayNotSet(f"The calendar has no day of its own on {day}.")
+    db.session.delete(existing)
+
+
+# Holidays on days
+
+
+@lru_cache(maxsize=4096)
+def _public_holidays(country, subdivision, year):
+    """{day: name} of a country's public holidays in ``year``: generated once per worker, country and year
+    (the package's data is pinned, so they never change while it runs)."""
+    return dict(holiday_data.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def holidays_between(country, subdivision, own_days, start, end):
+    """{day: workdays.Holiday} from ``start`` to ``end``: the country's public holidays, then the company's
+    ``own_days`` (HolidayCalendarDay-like rows) over them."""
+    found = {}
+    if country is not None:
+        for year in range(start.year, end.year + 1):
+            for day, name in _public_holidays(country, subdivision, year).items():
+                if start <= day <= end:
+                    found[day] = Holiday(name)
+    for own in own_days:
+        if own.kind == "working":
+            found.pop(own.day, None)
+        else:
+            found[own.day] = Holiday(own.name, ZERO if own.kind == "closure" else Decimal(own.hours))
+    return found
+
+
+_CALENDAR_ID = bindparam("calendar")
+# The calendar an employee uses (theirs, else the default) and its own days in a range: one statement.
+_CALENDAR_AND_DAYS = (
+    select(
+        HolidayCalendar.id,
+        HolidayCalendar.country,
+        HolidayCalendar.subdivision,
+        HolidayCalendarDay.day,
+        HolidayCalendarDay.kind,
+        HolidayCalendarDay.name,
+        HolidayCalendarDay.hours,
+    )
+    .outerjoin(
+        HolidayCalendarDay,
+        and_(
+            HolidayCalendarDay.calendar_id == HolidayCalendar.id,
+            HolidayCalendarDay.day.between(bindparam("start"), bindparam("end")),
+        ),
+    )
+    .where(
+        or_(
+            HolidayCalendar.id == _CALENDAR_ID,
+            and_(_CALENDAR_ID.is_(None), HolidayCalendar.is_default),
+        )
+    )
+)
+
+
+def calendar_holidays(calendar_id, start, end):
+    """(calendar id, {day: workdays.Holiday}) of the calendar ``calendar_id`` names (the default's if None)
+    from ``start`` to ``end``."""
+    rows = db.session.execute(_CALENDAR_AND_DAYS, {"calendar": calendar_id, "start": start, "end": end}).all()
+    if not rows:
+        return None, {}
+    first = rows[0]
+    own_days = [row for row in rows if row.day is not None]
+    return first.id, holidays_between(first.country, first.subdivision, own_days, start, end)
+
+
+def listed_holidays(calendar, start, end):
+    """The calendar's holidays from ``start`` to ``end`` as the API lists them: by day, each with its name,
+    where it comes from, and the hours that may still be worked."""
+    own_days = db.session.scalars(
+        select(HolidayCalendarDay).where(
+            HolidayCalendarDay.calendar_id == calendar.id, HolidayCalendarDay.day.between(start, end)
+        )
+    ).all()
+    own = {row.day: row for row in own_days}
+    found = holidays_between(calendar.country, calendar.subdivision, own_days, start, end)
+    return [
+        {
+            "date": day,
+            "name": holiday.name,
+            "source": own[day].kind if day in own else "public",
+            "hours": holiday.hours,
+        }
+        for day, holiday in sorted(found.items())
+    ]
+
+
+# Booked days that become holidays
+
+
+def _uses(calendar):
+    """SQL: employees whose days follow ``calendar``."""
+    if calendar.is_default:
+        return or_(Employee.holiday_calendar_id == calendar.id, Employee.holiday_calendar_id.is_(None))
+    return Employee.holiday_calendar_id == calendar.id
+
+
+def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
+    """Give back the hours of booked days (of live entries of employees on ``calendar``, or of
+    ``employee_id`` alone) that now hold less than they charge because of a holiday: the day ``on``, or
+    every day from ``since``. An approved entry's hours come back with a "day_refund" line naming the
+    holiday; a pending one's are held no more. An entry left with no hours is cancelled."""
+    days = (
+        select(PtoDay)
+        .join(Employee, Employee.id == PtoDay.employee_id)
+        .join(PtoEntry, PtoEntry.id == PtoDay.pto_entry_id)
+        .where(_uses(calendar), PtoDay.hours > 0, PtoEntry.status.in_(("pending", "approved")))
+    )
+    days = days.where(PtoDay.day == on) if on is not None else days.where(PtoDay.day >= since)
+    if employee_id is not None:
+        days = days.where(PtoDay.employee_id == employee_id)
+    affected = db.session.scalars(days.order_by(PtoDay.employee_id)).all()
+    if not affected:
+        return
+    employee_ids = sorted({day.employee_id for day in affected})
+    # The order an accrual run takes its locks in: reporting lines, then employees by id.
+    lock_reporting_lines()
+    locking = select(Employee.id).where(Employee.id.in_(employee_ids)).order_by(Employee.id)
+    db.session.execute(select_employees_locked(locking, rows=True)).all()
+    first, last = min(day.day for day in affected), max(day.day for day in affected)
+    _calendar, holidays = calendar_holidays(calendar.id, first, last)
+    for booked in db.session.scalars(days.execution_options(populate_existing=True)):
+        holiday = holidays.get(booked.day)
+        if holiday is None or booked.hours <= holiday.hours:
+            continue
+        _give_back_day(booked, holiday, actor_id)
+
+
+def _give_back_day(booked, holiday, actor_id):
+    entry = db.session.get(PtoEntry, booked.pto_entry_id)
+    returned = booked.hours - holiday.hours
+    booked.scheduled = min(booked.scheduled, holiday.hours)
+    booked.hours, booked.holiday, booked.part = holiday.hours, holiday.name, None
+    reason = f"{booked.day.isoformat()} became a holiday ({holiday.name}): {returned:.2f} hours given back"
+    if entry.hours - returned <= 0:
+        _cancel_emptied(entry, reason, actor_id)
+        return
+    if entry.balance_type is not None:
+        if entry.status == "approved":
+            ledger.give_back_day(entry, returned, actor_id, reason)
+        else:
+            ledger.release_some(entry, returned)
+    entry.hours -= returned
+
+
+def _cancel_emptied(entry, reason, actor_id):
+    """An entry whose every charged day became a holiday is cancelled: its hours all come back."""
+    if entry.balance_type is not None:
+        if entry.status == "approved":
+            ledger.refund_hours(entry, actor_id, reason)
+        else:
+            ledger.release_hours(entry)
+    entry.status, entry.cancelled_by, entry.cancelled_at = "cancelled", actor_id, utcnow()
+    entry.cancellation_note = f"Cancelled: {reason}."
