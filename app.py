@@ -11,9 +11,20 @@ import config
 import database
 import errors
 from models import db
-from resources import accrual_policies, accrual_runs, auth, employees, health, pto, pto_types, users
+from resources import (
+    accrual_policies,
+    accrual_runs,
+    auth,
+    employees,
+    health,
+    holiday_calendars,
+    pto,
+    pto_types,
+    users,
+    work_schedules,
+)
 from web import docs, rate_limits, request_bodies, request_log, security_headers, tokens
-from web.api import Api, IdConverter, TypeKeyConverter
+from web.api import Api, DateConverter, IdConverter, TypeKeyConverter
 
 migrate = Migrate()
 # Operations take an access token (the default) or, for POST /refresh, a refresh token: two schemes,
@@ -29,6 +40,7 @@ def create_app(test_config=None):
     app.url_map.strict_slashes = False  # /employees/1/ is /employees/1, without a redirect
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["type_key"] = TypeKeyConverter
+    app.url_map.converters["date"] = DateConverter
     trust_proxies(app)
     register_extensions(app)
     register_api(app)
@@ -60,10 +72,23 @@ def register_api(app):
     api = Api(app)
     api.register_converter(IdConverter, IdConverter.openapi_schema)
     api.register_converter(TypeKeyConverter, TypeKeyConverter.openapi_schema)
+    api.register_converter(DateConverter, DateConverter.openapi_schema)
     for name, token in SECURITY_SCHEMES.items():
         description = f"The {token} from POST /login, sent as Authorization: Bearer <{token}>."
         scheme = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description}
         api.spec.components.security_scheme(name, scheme)
-    for resource in (auth, users, employees, pto_types, accrual_policies, accrual_runs, pto, health):
+    resources = (
+        auth,
+        users,
+        employees,
+        pto_types,
+        accrual_policies,
+        accrual_runs,
+        work_schedules,
+        holiday_calendars,
+        pto,
+        health,
+    )
+    for resource in resources:
         api.register_blueprint(resource.blp)
     app.register_blueprint(docs.blp)

@@ -372,6 +372,7 @@ class PtoEntry(db.Model):
 
 
 DAY_PARTS = ("morning", "afternoon")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class PtoDay(db.Model):
@@ -707,6 +708,14 @@ class WorkSchedule(db.Model):
     hours: Mapped[list] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def weeks(self):
+        """The hours as one or two {weekday: hours}, as the API shows them."""
+        hours = [Decimal(value) for value in self.hours]
+        return [
+            dict(zip(WEEKDAYS, hours[start : start + 7], strict=True)) for start in range(0, len(hours), 7)
+        ]
 
 
 HOLIDAY_KINDS = ("closure", "partial", "working")

@@ -6,6 +6,7 @@ ledger line naming the holiday. Removing a holiday or changing a schedule never 
 they keep the hours they were booked with, so no hour moves silently.
 """
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -63,10 +64,14 @@ def get_calendar_or_404(calendar_id):
     return calendar
 
 
-def require_calendar(calendar_id):
-    """422 unless ``calendar_id`` names a calendar (for an employee's ``holiday_calendar_id``)."""
-    if calendar_id is not None and db.session.get(HolidayCalendar, calendar_id) is None:
+def calendar_for(calendar_id):
+    """The calendar an employee's ``holiday_calendar_id`` names (the default for None); 422 for none."""
+    if calendar_id is None:
+        return db.session.scalars(select(HolidayCalendar).where(HolidayCalendar.is_default)).one()
+    calendar = db.session.get(HolidayCalendar, calendar_id)
+    if calendar is None:
         raise UnknownCalendar()
+    return calendar
 
 
 def add_calendar(data):
@@ -224,9 +229,12 @@ def calendar_holidays(calendar_id, start, end):
     return first.id, holidays_between(first.country, first.subdivision, own_days, start, end)
 
 
-def listed_holidays(calendar, start, end):
-    """The calendar's holidays from ``start`` to ``end`` as the API lists them: by day, each with its name,
-    where it comes from, and the hours that may still be worked."""
+def listed_holidays(calendar, start=None, end=None):
+    """The calendar's holidays from ``start`` (default: January 1 this year) to ``end`` (default: the end
+    of ``start``'s year) as the API lists them: by day, each with its name, where it comes from, and the
+    hours that may still be worked."""
+    start = start or date(today().year, 1, 1)
+    end = end or date(start.year, 12, 31)
     own_days = db.session.scalars(
         select(HolidayCalendarDay).where(
             HolidayCalendarDay.calendar_id == calendar.id, HolidayCalendarDay.day.between(start, end)

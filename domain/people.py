@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from werkzeug.exceptions import Conflict, NotFound
 
 from database import dialect_name, execute, lock_employee, lock_reporting_lines, select_employees_locked
-from domain import accounts, accrual_runs, accruals, ledger, pto_types
+from domain import accounts, accrual_runs, accruals, holiday_calendars, ledger, pto_types
 from domain.permissions import viewer_params, visibility, visible_to
 from errors import InvalidField
 from models import (
@@ -81,6 +81,7 @@ class EmployeeRecord(EmployeeFigures):
     archived_at: datetime | None
     hire_date: date
     left_on: date | None
+    holiday_calendar_id: int | None
     created_at: datetime
     updated_at: datetime
     hours_balance: Decimal
@@ -265,8 +266,9 @@ def add_employee(name, manager_id, actor_id, hours_balance=None, opening_balance
 
 
 def change_employee(user, employee_id, changes, actor_id):
-    """Change an active employee's name, manager, hire date and/or balance in the default type; return the
-    employee. A corrected hire date has the next accrual run correct what policies posted (accruals).
+    """Change an active employee's name, manager, hire date, holiday calendar and/or balance in the default
+    type; return the employee. A corrected hire date has the next accrual run correct what policies posted
+    (accruals); a new calendar gives back the hours booked from today on that are holidays on it.
 
     Takes the employee's lock, after the lock on reporting lines when the manager changes (that order
     keeps two opposite manager changes from deadlocking).
@@ -285,6 +287,12 @@ def change_employee(user, employee_id, changes, actor_id):
         employee.hire_date = corrected
     if "manager_id" in changes:
         assign_manager(employee, changes["manager_id"])
+    if "holiday_calendar_id" in changes and changes["holiday_calendar_id"] != employee.holiday_calendar_id:
+        calendar = holiday_calendars.calendar_for(changes["holiday_calendar_id"])
+        employee.holiday_calendar_id = changes["holiday_calendar_id"]
+        db.session.flush()
+        # Days from today on that are holidays on the new calendar give back what they charged.
+        holiday_calendars.give_back(calendar, actor_id, since=today(), employee_id=employee.id)
     if "hours_balance" in changes:  # the default type's balance
         ledger.set_balance(employee.id, None, changes["hours_balance"], actor_id, changes.get("reason"))
     return employee

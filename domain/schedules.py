@@ -12,9 +12,7 @@ from sqlalchemy import bindparam, or_, select
 from werkzeug.exceptions import Conflict, NotFound
 
 from domain.workdays import Schedule
-from models import WorkSchedule, db, today
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from models import WEEKDAYS, WorkSchedule, db, today
 
 
 class ScheduleExists(Conflict):
@@ -71,12 +69,6 @@ def remove_schedule(schedule):
     if schedule.effective_from <= today():
         raise ScheduleStarted(f"The schedule started on {schedule.effective_from}; it stays as history.")
     db.session.delete(schedule)
-
-
-def weeks_of(schedule):
-    """A stored schedule's hours as the API shows them: one or two {weekday: hours}."""
-    hours = [Decimal(value) for value in schedule.hours]
-    return [dict(zip(WEEKDAYS, hours[start : start + 7], strict=True)) for start in range(0, len(hours), 7)]
 
 
 # The employee's schedules and the company's, to a day: what hours from dates need.

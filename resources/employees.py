@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_jwt_extended import current_user, jwt_required
 
-from domain import accounts, accrual_runs, accruals, ledger, people, pto_types
+from domain import accounts, accrual_runs, accruals, holiday_calendars, ledger, people, pto_types, schedules
 from domain.permissions import AdminOnly
 from models import db, today
 from schemas.accruals import AssignmentIn, AssignmentOut, HoursWorkedIn, HoursWorkedOut, OutlookOut
@@ -21,6 +21,7 @@ from schemas.employees import (
     TypeBalanceOut,
 )
 from schemas.fields import PageArgs
+from schemas.schedules import ScheduleIn, ScheduleOut
 from web import rate_limits
 from web.api import Blueprint
 from web.pagination import PAGE_HEADERS, paginate
@@ -100,7 +101,14 @@ def set_employee_balance(data, employee_id):
 
 
 @blp.patch("/<id:employee_id>")
-@blp.errors(AdminOnly, people.EmployeeArchived, people.ManagerLoop, people.UnknownManager, 429)
+@blp.errors(
+    AdminOnly,
+    people.EmployeeArchived,
+    people.ManagerLoop,
+    people.UnknownManager,
+    holiday_calendars.UnknownCalendar,
+    429,
+)
 @jwt_required()
 @admin_required
 @blp.arguments(EmployeePatchIn, required=False, example={"name": "Dana K. Scully", "manager_id": 1})
@@ -282,3 +290,68 @@ def get_hours_worked(employee_id, record_id):
     """Show one period of an employee's hours worked."""
     employee = people.get_employee_or_404(current_user, employee_id)
     return accruals.get_hours_worked_or_404(employee.id, record_id)
+
+
+@blp.get("/<id:employee_id>/work-schedules")
+@jwt_required()
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ScheduleOut(many=True), headers=PAGE_HEADERS)
+def list_employee_schedules(args, employee_id):
+    """List an employee's own work schedules, oldest first (none: they work the company's)."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return paginate(schedules.select_schedules(employee.id), args)
+
+
+@blp.post("/<id:employee_id>/work-schedules")
+@blp.errors(AdminOnly, people.EmployeeArchived, schedules.ScheduleExists, 429)
+@jwt_required()
+@admin_required
+@blp.arguments(
+    ScheduleIn,
+    example={
+        "effective_from": "2027-01-04",
+        "weeks": [
+            {
+                "monday": 6,
+                "tuesday": 6,
+                "wednesday": 6,
+                "thursday": 0,
+                "friday": 0,
+                "saturday": 0,
+                "sunday": 0,
+            }
+        ],
+    },
+)
+@blp.response(201, ScheduleOut)
+@rate_limits.limit_writes()
+def create_employee_schedule(data, employee_id):
+    """Give an employee a schedule of their own from a day on (admins); earlier ones stay as history."""
+    employee = people.get_employee_or_404(current_user, employee_id, locked=True)
+    people.require_active(employee)
+    schedule = schedules.add_schedule(employee.id, data["effective_from"], data["weeks"], current_user.id)
+    db.session.commit()
+    location = url_for("employees.get_employee_schedule", employee_id=employee.id, schedule_id=schedule.id)
+    return schedule, {"Location": location}
+
+
+@blp.get("/<id:employee_id>/work-schedules/<id:schedule_id>")
+@jwt_required()
+@blp.response(200, ScheduleOut)
+def get_employee_schedule(employee_id, schedule_id):
+    """Show one of an employee's work schedules."""
+    employee = people.get_employee_or_404(current_user, employee_id)
+    return schedules.get_schedule_or_404(employee.id, schedule_id)
+
+
+@blp.delete("/<id:employee_id>/work-schedules/<id:schedule_id>")
+@blp.errors(AdminOnly, schedules.ScheduleStarted, 429)
+@jwt_required()
+@admin_required
+@blp.response(204)
+@rate_limits.limit_writes()
+def delete_employee_schedule(employee_id, schedule_id):
+    """Remove an employee's schedule that has not started yet (admins)."""
+    employee = people.get_employee_or_404(current_user, employee_id, locked=True)
+    schedules.remove_schedule(schedules.get_schedule_or_404(employee.id, schedule_id))
+    db.session.commit()

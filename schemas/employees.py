@@ -12,6 +12,7 @@ from schemas.fields import (
     HoursField,
     OutSchema,
     PageArgs,
+    id_field,
     type_key,
     visible_text,
 )
@@ -38,6 +39,9 @@ class EmployeeSummaryOut(OutSchema):
 
 class EmployeeOut(EmployeeSummaryOut):
     hire_date = fields.Date(metadata={"description": "Their first day of work"})
+    holiday_calendar_id = fields.Integer(
+        allow_none=True, metadata={"description": "The holiday calendar their days follow; null: the default"}
+    )
     left_on = fields.Date(
         allow_none=True, metadata={"description": "Their last day of work, set when they are archived"}
     )
@@ -108,6 +112,9 @@ class EmployeePatchIn(Schema):
     name = name_field()
     manager_id = manager_field()
     hire_date = CalendarDate(metadata={"description": "Their first day of work"})
+    holiday_calendar_id = id_field(
+        allow_none=True, metadata={"description": "The holiday calendar their days follow; null: the default"}
+    )
     hours_balance = HoursField(minimum=Decimal("0"))
     reason = reason_field(metadata={"description": "Why the balance changes"})
 

@@ -92,6 +92,11 @@ class PtoIn(Schema):
     type = type_key(metadata={"description": "The time-off type's key; the default type when left out"})
     note = visible_text(NOTE_LENGTH)
 
+    @validates_schema(skip_on_field_errors=False)
+    def hours_or_dates(self, data, **kwargs):
+        if "hours" not in data and "start_date" not in data and "end_date" not in data:
+            raise ValidationError("Give hours, or start_date to charge the days' hours.", field_name="hours")
+
     @validates_schema
     def check_dates(self, data, **kwargs):
         start, end = data.get("start_date"), data.get("end_date")
@@ -100,10 +105,6 @@ class PtoIn(Schema):
         if start and end and end < start:
             raise ValidationError("Must be on or after start_date.", field_name="end_date")
         if not start:
-            if "hours" not in data:
-                raise ValidationError(
-                    "Give hours, or start_date to charge the days' hours.", field_name="hours"
-                )
             for name in ("start_part", "end_part", "day_hours"):
                 if name in data:
                     raise ValidationError("Needs start_date.", field_name=name)

@@ -10,6 +10,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,12 +38,16 @@ SKIPPED_POSTGRES = (
 # Referenced tables before those that refer to them, so a copy can be inserted in this order.
 TABLES = (
     "pto_types",
+    "holiday_calendars",
     "employees",
     "balances",
     "users",
     "login_sessions",
     "login_throttles",
     "pto_entries",
+    "pto_days",
+    "holiday_calendar_days",
+    "work_schedules",
     "accrual_policies",
     "ledger_lines",
     "accrual_assignments",
@@ -51,6 +56,8 @@ TABLES = (
     "accrual_replays",
 )
 TABLES_WITH_SERIAL_IDS = (
+    "holiday_calendars",
+    "work_schedules",
     "users",
     "employees",
     "pto_entries",
@@ -62,8 +69,10 @@ TABLES_WITH_SERIAL_IDS = (
     "accrual_replays",
 )
 # Where a migrated PostgreSQL test database keeps the rows the migrations wrote (the starter time-off
-# types), so that emptying it for the next test puts them back.
+# types, the default holiday calendar and the company's schedule), so that emptying it for the next test
+# puts them back.
 MIGRATED_ROWS = "migrated_rows"
+MIGRATED_TABLES = ("pto_types", "holiday_calendars", "work_schedules")
 
 # Every balance must equal the sum of its ledger lines, and its pending hours those of the pending entries
 # drawing on it (PRODUCT.md §4). A missing balance row holds nothing.
@@ -114,7 +123,8 @@ def migrate_database(url):
         def keep_migrated_rows(connection):
             connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {MIGRATED_ROWS} CASCADE"))
             connection.execute(sa.text(f"CREATE SCHEMA {MIGRATED_ROWS}"))
-            connection.execute(sa.text(f"CREATE TABLE {MIGRATED_ROWS}.pto_types AS TABLE public.pto_types"))
+            for table in MIGRATED_TABLES:
+                connection.execute(sa.text(f"CREATE TABLE {MIGRATED_ROWS}.{table} AS TABLE public.{table}"))
 
         with_engine(url, keep_migrated_rows)
 
@@ -135,10 +145,25 @@ def fresh_postgres(url):
 
     def empty(connection):
         connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        connection.execute(sa.text(f"INSERT INTO public.pto_types SELECT * FROM {MIGRATED_ROWS}.pto_types"))
+        for table in MIGRATED_TABLES:
+            connection.execute(sa.text(f"INSERT INTO public.{table} SELECT * FROM {MIGRATED_ROWS}.{table}"))
+        continue_serial_ids(connection)
 
     with_engine(url, empty)
     return url
+
+
+def continue_serial_ids(connection):
+    """New rows continue after the copied ones (PostgreSQL)."""
+    for table in TABLES_WITH_SERIAL_IDS:
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        next_id = f"setval({sequence}, COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
+        connection.execute(sa.text(f"SELECT {next_id} FROM {table}"))
+
+
+def company_today():
+    """The company's day in the test apps, whose COMPANY_TIMEZONE is UTC."""
+    return datetime.now(UTC).date()
 
 
 def assert_ledger_matches_balances(url):
@@ -184,10 +209,7 @@ class SavedDatabase:
             connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
             for table in TABLES:
                 connection.execute(sa.text(f"INSERT INTO public.{table} SELECT * FROM {self.saved}.{table}"))
-            for table in TABLES_WITH_SERIAL_IDS:  # new rows continue after the copied ones
-                sequence = f"pg_get_serial_sequence('{table}', 'id')"
-                next_id = f"setval({sequence}, COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
-                connection.execute(sa.text(f"SELECT {next_id} FROM {table}"))
+            continue_serial_ids(connection)
 
         with_engine(self.url, restore)
         return self.url

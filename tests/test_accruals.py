@@ -12,7 +12,8 @@ from flask.cli import FlaskGroup
 
 from domain import accrual_runs
 from helpers import create_employee, create_pto_type, file_pto, ledger
-from models import AccrualRun, db, today
+from models import AccrualRun, db
+from tests.helpers import company_today as today
 
 MONTHLY_VACATION = {
     "name": "Vacation, monthly",

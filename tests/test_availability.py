@@ -95,7 +95,8 @@ def test_approving_beyond_a_lowered_balance_is_409_and_leaves_the_request_pendin
 
 # Overlapping dates
 
-CHRISTMAS = {"start_date": "2026-12-24", "end_date": "2026-12-26"}
+# A working day (Wednesday) on the default schedule: 8 hours.
+CHRISTMAS = {"start_date": "2026-12-23", "end_date": "2026-12-23"}
 
 
 @pytest.mark.parametrize("status", ["pending", "approved"])
@@ -105,12 +106,13 @@ def test_a_request_overlapping_a_live_one_is_409_naming_it(client, admin, manage
         decide(client, manager.headers, clash["id"], "approve")
 
     response = file_pto(
-        client, report.headers, report.employee_id, 8, start_date="2026-12-26", end_date="2026-12-28"
+        client, report.headers, report.employee_id, 8, start_date="2026-12-23", end_date="2026-12-24"
     )
 
     assert response.status_code == 409
     assert response.json["message"] == (
-        f"These dates overlap PTO entry {clash['id']} (2026-12-24 to 2026-12-26, {status})."
+        f"These dates overlap PTO entry {clash['id']} (2026-12-23 to 2026-12-23, {status}) on 2026-12-23 "
+        "(it holds 8.00 hours; 8.00 are booked)."
     )
     assert [e["id"] for e in client.get("/pto", headers=admin).json] == [clash["id"]]
 
@@ -137,7 +139,7 @@ def test_denied_and_cancelled_requests_free_their_days(client, manager, report, 
 def test_the_day_after_an_entry_does_not_overlap_it(client, report):
     request_pto(client, report, report.employee_id, 8, **CHRISTMAS)
 
-    response = file_pto(client, report.headers, report.employee_id, 8, start_date="2026-12-27")
+    response = file_pto(client, report.headers, report.employee_id, 8, start_date="2026-12-24")
 
     assert response.status_code == 201
 

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import TIMEOUT, Person, assert_ledger_matches_balances, call, ledger, login, register
 from live import APP_DIR, JWT_SECRET, hammer, statuses
-from models import today
+from tests.helpers import company_today as today
 
 FLASK = Path(sys.executable).parent / "flask"
 EMPLOYEES = 12

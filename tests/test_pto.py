@@ -172,7 +172,7 @@ def test_list_filters(client, admin):
     dana = create_employee(client, admin, "Dana", 100)
     fox = create_employee(client, admin, "Fox", 100)
     christmas = file_pto(client, admin, dana["id"], 8, start_date="2026-12-24").json
-    sick = file_pto(client, admin, dana["id"], 8, start_date="2027-01-10", type="sick").json
+    sick = file_pto(client, admin, dana["id"], 8, start_date="2027-01-11", type="sick").json
     new_year = file_pto(client, admin, fox["id"], 8, start_date="2026-12-31", end_date="2027-01-02").json
     undated = file_pto(client, admin, fox["id"], 4).json
     client.delete(f"/pto/{undated['id']}", headers=admin)

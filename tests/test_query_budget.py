@@ -30,7 +30,7 @@ from helpers import (
     register_and_login,
     request_pto,
 )
-from models import today
+from tests.helpers import company_today as today
 
 SMALL, LARGE = 3, 30
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)

@@ -3,6 +3,7 @@ ids in paths."""
 
 import http
 import json
+from datetime import date
 from decimal import Decimal
 from functools import wraps
 
@@ -274,3 +275,22 @@ class TypeKeyConverter(BaseConverter):
     @staticmethod
     def openapi_schema(_converter):
         return {"type": "string", "pattern": TYPE_KEY_PATTERN, "maxLength": TYPE_KEY_LENGTH}
+
+
+class DateConverter(BaseConverter):
+    """``<date:...>`` path segments: an ISO 8601 calendar date (``2026-12-24``); anything else is a 404."""
+
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+    def to_python(self, value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise NotFound() from None
+
+    def to_url(self, value):
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+    @staticmethod
+    def openapi_schema(_converter):
+        return {"type": "string", "format": "date"}
