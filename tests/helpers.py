@@ -503,6 +503,20 @@ def ledger_kinds(api, who, employee_id):
     return [line["kind"] for line in ledger(api, who, employee_id).lines]
 
 
+# The calendar the migrations make, and a closure day build_company adds to it.
+DEFAULT_CALENDAR = 1
+CLOSURE_DAY = "2099-12-24"
+FOUR_DAY_WEEK = {
+    "monday": 10,
+    "tuesday": 10,
+    "wednesday": 10,
+    "thursday": 10,
+    "friday": 0,
+    "saturday": 0,
+    "sunday": 0,
+}
+
+
 def build_company(api):
     """A small company, built through the API: the callers' headers and the ids of every record.
 
@@ -546,4 +560,9 @@ def build_company(api):
     policy = {"name": "Vacation, monthly", "type": "vacation", "tiers": [{"after_years": 0, "hours": 6.67}]}
     ids["policy"] = api.ok("POST", "/accrual-policies", 201, json=policy, headers=admin)["id"]
     ids["run"] = api.ok("POST", "/accrual-runs", 201, headers=admin)["id"]
+    schedule = {"effective_from": "2099-01-01", "weeks": [FOUR_DAY_WEEK]}
+    ids["company schedule"] = api.ok("POST", "/work-schedules", 201, json=schedule, headers=admin)["id"]
+    ids["calendar"] = DEFAULT_CALENDAR
+    closure = {"kind": "closure", "name": "Founders' Day"}
+    api.ok("PUT", f"/holiday-calendars/{DEFAULT_CALENDAR}/days/{CLOSURE_DAY}", json=closure, headers=admin)
     return {"headers": headers, "ids": ids}

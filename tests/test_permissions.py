@@ -18,7 +18,10 @@ import pytest
 
 from app import create_app
 from helpers import (
+    CLOSURE_DAY,
     DATABASES,
+    DEFAULT_CALENDAR,
+    FOUR_DAY_WEEK,
     PASSWORD,
     SavedDatabase,
     app_settings,
@@ -34,6 +37,15 @@ from helpers import (
 CALLERS = ("anonymous", "nobody", "eli", "mia", "admin")
 UNKNOWN_ID = 99_999
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+VISIBLE_EMPLOYEES = {
+    "Eli": (401, 404, 200, 200, 200),
+    "Mia": (401, 404, 404, 200, 200),
+    "Ona": (401, 404, 404, 404, 200),
+    "unknown": (401, 404, 404, 404, 404),
+}
+VISIBLE_CALENDAR = {"calendar": (401, 200, 200, 200, 200), "unknown": (401, 404, 404, 404, 404)}
+ADMIN_ON_CALENDAR = {"calendar": (401, 403, 403, 403, 200), "unknown": (401, 403, 403, 403, 404)}
 
 # A row is the status each caller gets, in the order of CALLERS:
 #     (anonymous, nobody, eli, mia, admin)
@@ -189,6 +201,43 @@ MATRIX = {
         "Mia": (401, 403, 403, 403, 201),
         "unknown": (401, 403, 403, 403, 404),
     },
+    # ── Work schedules and holiday calendars: everyone with a token reads the company's; admins change
+    #    them. An employee's own schedules read as the employee does.
+    ("GET", "/work-schedules"): (401, 200, 200, 200, 200),
+    ("POST", "/work-schedules"): (401, 403, 403, 403, 201),
+    ("GET", "/work-schedules/<schedule_id>"): {
+        "company schedule": (401, 200, 200, 200, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("DELETE", "/work-schedules/<schedule_id>"): {
+        "company schedule": (401, 403, 403, 403, 204),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("GET", "/employees/<employee_id>/work-schedules"): VISIBLE_EMPLOYEES,
+    ("POST", "/employees/<employee_id>/work-schedules"): {
+        "Eli": (401, 403, 403, 403, 201),
+        "Mia": (401, 403, 403, 403, 201),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("GET", "/employees/<employee_id>/work-schedules/<schedule_id>"): {
+        "Eli": (401, 404, 404, 404, 404),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("DELETE", "/employees/<employee_id>/work-schedules/<schedule_id>"): {
+        "Eli": (401, 403, 403, 403, 404),
+        "unknown": (401, 403, 403, 403, 404),
+    },
+    ("GET", "/holiday-calendars"): (401, 200, 200, 200, 200),
+    ("POST", "/holiday-calendars"): (401, 403, 403, 403, 201),
+    ("GET", "/holiday-calendars/<calendar_id>"): VISIBLE_CALENDAR,
+    ("PATCH", "/holiday-calendars/<calendar_id>"): ADMIN_ON_CALENDAR,
+    ("GET", "/holiday-calendars/<calendar_id>/holidays"): VISIBLE_CALENDAR,
+    ("GET", "/holiday-calendars/<calendar_id>/days"): VISIBLE_CALENDAR,
+    ("PUT", "/holiday-calendars/<calendar_id>/days/<day>"): ADMIN_ON_CALENDAR,
+    ("DELETE", "/holiday-calendars/<calendar_id>/days/<day>"): {
+        "calendar": (401, 403, 403, 403, 204),
+        "unknown": (401, 403, 403, 403, 404),
+    },
     # ── PTO: file for anyone you see (pending for yourself, approved by an admin or the manager);
     #    decide only others' requests you manage; cancel your reports' or (admins) anyone's, and your
     #    own requests, but your own approved time off only before it starts ("upcoming").
@@ -199,6 +248,8 @@ MATRIX = {
         "Ona": (401, 404, 404, 404, 201),
         "unknown": (401, 404, 404, 404, 404),
     },
+    # A quote reads as filing does: for anyone you see, whoever decides.
+    ("POST", "/pto/quote"): VISIBLE_EMPLOYEES,
     ("GET", "/pto/<entry_id>"): {
         "Eli's pending": (401, 404, 200, 200, 200),
         "Mia's pending": (401, 404, 404, 200, 200),
@@ -263,6 +314,19 @@ BODIES = {
         "period_start": "2099-01-01",
         "period_end": "2099-01-14",
         "hours": 80,
+    },
+    ("POST", "/pto/quote"): lambda employee_id: {"employee_id": employee_id, "start_date": "2099-02-02"},
+    ("POST", "/work-schedules"): {"effective_from": "2099-06-01", "weeks": [FOUR_DAY_WEEK]},
+    ("POST", "/employees/<employee_id>/work-schedules"): {
+        "effective_from": "2099-06-01",
+        "weeks": [FOUR_DAY_WEEK],
+    },
+    ("POST", "/holiday-calendars"): {"name": "New York office", "country": "US", "subdivision": "NY"},
+    ("PATCH", "/holiday-calendars/<calendar_id>"): {"name": "Head office"},
+    ("PUT", "/holiday-calendars/<calendar_id>/days/<day>"): {
+        "kind": "partial",
+        "name": "Half day",
+        "hours": 4,
     },
     ("POST", "/pto/<entry_id>/approve"): {"note": "Enjoy."},
     ("POST", "/pto/<entry_id>/deny"): {"note": "Not that week."},
@@ -337,6 +401,9 @@ def company_state(client, admin):
         "/pto-types?archived=true",
         "/accrual-policies",
         "/accrual-policies?archived=true",
+        "/work-schedules",
+        "/holiday-calendars",
+        f"/holiday-calendars/{DEFAULT_CALENDAR}/days",
     )
     return [ok(client.get(path, headers=admin)) for path in paths]
 
@@ -351,6 +418,8 @@ def test_permission_matrix(client, company, method, rule, target, caller, expect
     target_id = company["ids"][target] if target else None
     # A balance's path names an employee and a type: the target is the employee, the type vacation.
     one_target = rule.replace("<employee_id>/balances/<type_key>", "<employee_id>/balances/vacation")
+    # A calendar's day: the target is the calendar, the day the one build_company closed.
+    one_target = one_target.replace("/days/<day>", f"/days/{CLOSURE_DAY}")
     path = re.sub(r"<\w+>", str(target_id), one_target)
     body = BODIES.get((method, rule))
     if callable(body):
