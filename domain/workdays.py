@@ -86,17 +86,15 @@ def half(hours, part):
 
 
 def charge(start, end, own, company, holidays, hours=None, start_part=None, end_part=None, day_hours=None):
-    """The days from ``start`` to ``end`` with the hours each charges.
+    """The days from ``start`` to ``end`` with the hours each charges (``require_hours`` checks them).
 
     By default each day charges what it holds; ``start_part``/``end_part`` take half of the first or last
-    day; ``day_hours`` ({day: hours}) sets days by hand, each within what it holds. Given ``hours``, those
-    fill the days in order, each up to what it holds. 422 when a day or the days cannot hold what is asked,
-    or when they hold nothing.
+    day; ``day_hours`` ({day: hours}) sets days by hand, each within what it holds (422 naming the day
+    otherwise). Given ``hours``, those fill the days in order, each up to what it holds.
     """
     day_hours = day_hours or {}
     days = []
     remaining = hours
-    last_working = None
     for offset in range((end - start).days + 1):
         day = start + timedelta(days=offset)
         scheduled, holiday = held_on(day, own, company, holidays)
@@ -106,25 +104,30 @@ def charge(start, end, own, company, holidays, hours=None, start_part=None, end_
             capacity = day_hours[day]
             if capacity > scheduled:
                 raise DayOverflow("day_hours", _overflow(day, scheduled, holiday, capacity))
-        if capacity > 0:
-            last_working = day
         if remaining is not None:
             capacity = min(capacity, remaining)
             remaining -= capacity
         days.append(Day(day, scheduled, holiday, capacity, part if scheduled else None))
-    if last_working is None:
+    return days
+
+
+def require_hours(days, hours=None):
+    """422 unless ``days`` (from ``charge``) charge something, and all of ``hours`` when given: a range of
+    days off and holidays only, or more hours than its days hold, names the days."""
+    start, end = days[0].day, days[-1].day
+    charged = total(days)
+    if not charged:
         raise NothingToTake(
             "start_date",
             f"{_span(start, end)} holds no working hours for the employee (days off and holidays).",
         )
-    if remaining:
-        held = hours - remaining
+    if hours is not None and hours > charged:
+        last_working = max(day.day for day in days if day.hours)
         raise DayOverflow(
             "hours",
-            f"{_span(start, end)} holds {held:.2f} hours for the employee; {hours:.2f} were asked: "
-            f"{remaining:.2f} would overflow {last_working.isoformat()}, its last working day.",
+            f"{_span(start, end)} holds {charged:.2f} hours for the employee; {hours:.2f} were asked: "
+            f"{hours - charged:.2f} would overflow {last_working.isoformat()}, its last working day.",
         )
-    return days
 
 
 def _overflow(day, scheduled, holiday, asked):

@@ -238,6 +238,7 @@ def _plan(user, employee_id, data, checks, locked):
     if data.get("start_date"):
         filing.days = checks.run(_charged_days, employee, data, filing.hours)
         if filing.days is not None:
+            checks.run(workdays.require_hours, filing.days, filing.hours)
             filing.hours = workdays.total(filing.days)
         checks.run(_refuse_overlap, employee.id, data["start_date"], data["end_date"], filing.days)
     for name in ("start_part", "end_part", "day_hours"):

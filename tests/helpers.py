@@ -406,8 +406,9 @@ def hire(api, admin, username, role="employee", hours_balance=40, manager=None, 
 
 
 def file_pto(api, who, employee_id, hours, **fields):
-    """POST /pto as ``who``; return the reply, whatever it is."""
-    body = {"employee_id": employee_id, "hours": hours, **fields}
+    """POST /pto as ``who``; return the reply, whatever it is. ``hours`` None: left out (a dated request
+    is then charged its days' hours)."""
+    body = {"employee_id": employee_id, **({} if hours is None else {"hours": hours}), **fields}
     return as_api(api).request("POST", "/pto", json=body, headers=as_headers(who))
 
 
