@@ -272,11 +272,9 @@ def _insufficient(held, pending, overdraft):
     )
 
 
-def require_available(employee_id, pto_type, hours):
-    """409 unless the employee's balance that ``pto_type`` draws on has ``hours`` available, as filing
-    checks it (``take_hours``, ``hold_hours``): read, for a quote."""
-    row = execute(_READ, {"employee": employee_id, "balance": pto_type.balance_type}).first()
-    held, pending = row or (ZERO, ZERO)
+def require_covered(held, pending, pto_type, hours):
+    """409 unless a balance holding ``held`` with ``pending`` hours asked of it covers ``hours`` of
+    ``pto_type``, as filing checks it (``take_hours``, ``hold_hours``): for a quote, which only reads."""
     overdraft = overdraft_of(pto_type)
     if held - pending - hours < -overdraft:
         raise _insufficient(held, pending, overdraft)

@@ -107,7 +107,7 @@ def charge(start, end, own, company, holidays, hours=None, start_part=None, end_
         if remaining is not None:
             capacity = min(capacity, remaining)
             remaining -= capacity
-        days.append(Day(day, scheduled, holiday, capacity, part if scheduled else None))
+        days.append(Day(day, scheduled, holiday, capacity, part if capacity else None))
     return days
 
 

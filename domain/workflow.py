@@ -168,13 +168,14 @@ def quote_pto(user, employee_id, data):
     checks = _Checks(collect=True)
     filing = _plan(user, employee_id, data, checks, locked=False)
     employee, pto_type = filing.employee, filing.pto_type
-    if pto_type is not None and not employee.archived:
-        checks.run(_require_room_for_another, employee.id)
-        if pto_type.balance_type is not None and filing.hours is not None:
-            checks.run(ledger.require_available, employee.id, pto_type, filing.hours)
     balance = None
     if pto_type is not None and pto_type.balance_type is not None:
         balance = _quoted_balance(employee.id, pto_type.balance_type, filing)
+    if pto_type is not None and not employee.archived:
+        checks.run(_require_room_for_another, employee.id)
+        if balance is not None and filing.hours is not None:
+            held, pending = balance["hours_balance"], balance["pending_hours"]
+            checks.run(ledger.require_covered, held, pending, pto_type, filing.hours)
     return Quote(
         employee_id=employee.id,
         type=pto_type.key if pto_type else None,

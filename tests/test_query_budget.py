@@ -10,7 +10,7 @@ both databases.
 
 import copy
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -67,6 +67,21 @@ class Company:
         return request_pto(self.client, headers, self.subject, 1, **fields)["id"]
 
 
+def monday(weeks):
+    """A Monday ``weeks`` after the first of 2030: a working day on the company's schedule."""
+    return (date(2030, 1, 7) + timedelta(weeks=weeks)).isoformat()
+
+
+def two_weeks(employee_id, weeks):
+    """A request for two weeks from ``monday(weeks)``, charged the hours of its days."""
+    start = date.fromisoformat(monday(weeks))
+    return {
+        "employee_id": employee_id,
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=11)).isoformat(),
+    }
+
+
 # A list's page that holds every row is the last page, which tells the total itself; a full page
 # needs a count. Each list is measured on the first kind, and the main two on the second too.
 LAST_PAGE, FULL_PAGE = "per_page=100", "per_page=2"
@@ -111,9 +126,12 @@ ENDPOINTS = {
         "POST", "/pto", c.admin, {"employee_id": c.subject, "hours": 1, "type": "sick"}, 201,
     ),
     "POST /pto (dated: overlap check)": lambda c: (
-        "POST", "/pto", c.admin,
-        {"employee_id": c.subject, "hours": 8, "start_date": f"2030-01-{c.employees:02}"}, 201,
+        "POST", "/pto", c.admin, {"employee_id": c.subject, "hours": 8, "start_date": monday(c.employees)}, 201,
     ),
+    "POST /pto (two weeks, hours from the days)": lambda c: (
+        "POST", "/pto", c.admin, two_weeks(c.subject, 100 + 2 * c.employees), 201,
+    ),
+    "POST /pto/quote (two weeks)": lambda c: ("POST", "/pto/quote", c.staff, two_weeks(c.subject, 0), 200),
     "DELETE /pto/<id> (refund)": lambda c: ("DELETE", f"/pto/{c.file(c.admin)}", c.admin, None, 204),
     "POST /pto/<id>/approve": lambda c: ("POST", f"/pto/{c.file(c.staff)}/approve", c.admin, None, 200),
     "POST /pto/<id>/deny": lambda c: ("POST", f"/pto/{c.file(c.staff)}/deny", c.admin, None, 200),
@@ -158,13 +176,19 @@ BUDGETS = {
     "GET /pto": 2,  # session, the page
     "GET /pto (a full page)": 3,  # and the count
     "GET /pto?employee_id=": 2,
-    "GET /pto/<id>": 2,  # session, entry with its employee
+    "GET /pto/<id>": 3,  # session, entry with its employee, its days
     # session, employee (locked) with the type (held), INSERT entry if under the open-entries limit, UPDATE
     # balance, INSERT line; no reload: the write floor's statements (bench/reference_app.py)
     "POST /pto (admin: approved)": 5,
     "POST /pto (employee: pending)": 4,  # the UPDATE holds the hours; no line
     "POST /pto (a type drawing on another's balance)": 5,
-    "POST /pto (dated: overlap check)": 6,
+    # and the schedules, the calendar with its own days in the range, the booked days it could overlap,
+    # the INSERT of its days: however many days it spans
+    "POST /pto (dated: overlap check)": 9,
+    "POST /pto (two weeks, hours from the days)": 9,
+    # session, employee with the type, schedules, calendar, booked days, balance, open entries; the
+    # balance on the first day: its type and balance, the ledger to that day, the projection's reads (7)
+    "POST /pto/quote (two weeks)": 16,
     # session, entry with its type and its employee (locked), UPDATE entry, UPDATE balance, line
     "DELETE /pto/<id> (refund)": 5,
     "POST /pto/<id>/approve": 5,

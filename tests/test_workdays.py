@@ -20,6 +20,7 @@ from domain.workdays import (
     Schedule,
     charge,
     half,
+    require_hours,
     schedule_on,
     total,
 )
@@ -43,10 +44,12 @@ def d(iso):
 
 
 def charged(start, end, own=(), company=None, holidays=None, **options):
-    """The days ``charge`` returns from ``start`` to ``end`` (ISO dates), for the full-time company
-    schedule unless told otherwise."""
+    """The days a request from ``start`` to ``end`` (ISO dates) charges, checked as a filing checks them
+    (``charge``, then ``require_hours``), for the full-time company schedule unless told otherwise."""
     company = [FULL_TIME] if company is None else list(company)
-    return charge(d(start), d(end), list(own), company, holidays or {}, **options)
+    days = charge(d(start), d(end), list(own), company, holidays or {}, **options)
+    require_hours(days, options.get("hours"))
+    return days
 
 
 def us_holidays(start, end, subdivision=None, own_days=()):
@@ -126,6 +129,16 @@ def test_days_holding_no_hours_raise_nothing_to_take(start, end, holidays, expec
     with pytest.raises(NothingToTake) as caught:
         charged(start, end, holidays=holidays)
     assert message_of(caught.value) == ("start_date", expected)
+
+
+def test_charge_alone_lists_days_that_hold_nothing():
+    days = charge(d("2027-03-06"), d("2027-03-07"), [], [FULL_TIME], {})
+    assert [(day.day.isoformat(), day.scheduled, day.hours) for day in days] == [
+        ("2027-03-06", 0, 0),
+        ("2027-03-07", 0, 0),
+    ]
+    with pytest.raises(NothingToTake):
+        require_hours(days)
 
 
 def test_no_schedule_at_all_holds_nothing():
@@ -255,7 +268,8 @@ def test_two_week_rotation(start, end, own, expected):
         pytest.param("2027-03-05", Decimal(8), id="first-friday-week-one"),
         pytest.param("2027-03-12", Decimal(0), id="second-friday-week-two"),
         pytest.param("2027-03-19", Decimal(8), id="third-friday-week-one-again"),
-        pytest.param("2028-01-07", Decimal(0), id="next-year-friday-week-two"),
+        pytest.param("2028-01-07", Decimal(8), id="44-weeks-on-friday-week-one"),
+        pytest.param("2028-01-14", Decimal(0), id="45-weeks-on-friday-week-two"),
     ],
 )
 def test_rotation_from_a_wednesday_counts_weeks_from_that_monday(on, expected):
