@@ -118,6 +118,8 @@ def _require_free_name(name):
 
 def _require_known_place(country, subdivision):
     if country is None:
+        if subdivision is not None:
+            raise UnknownCountry("subdivision", "Give the country of the subdivision.")
         return
     supported = holiday_data.list_supported_countries()
     if country not in supported:

@@ -92,9 +92,11 @@ class PtoIn(Schema):
     type = type_key(metadata={"description": "The time-off type's key; the default type when left out"})
     note = visible_text(NOTE_LENGTH)
 
-    @validates_schema(skip_on_field_errors=False)
-    def hours_or_dates(self, data, **kwargs):
-        if "hours" not in data and "start_date" not in data and "end_date" not in data:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def hours_or_dates(self, data, original_data, **kwargs):
+        # What was sent counts: a field that failed its own checks is not in ``data``.
+        sent = original_data if isinstance(original_data, dict) else {}
+        if not {"hours", "start_date", "end_date"} & sent.keys():
             raise ValidationError("Give hours, or start_date to charge the days' hours.", field_name="hours")
 
     @validates_schema

@@ -73,11 +73,6 @@ class CalendarIn(Schema):
     )
     is_default = StrictBoolean(metadata={"description": "For employees who name no calendar"})
 
-    @validates_schema
-    def subdivision_of_a_country(self, data, **kwargs):
-        if data.get("subdivision") and not data.get("country", True):
-            raise ValidationError("Give a country with a subdivision.", field_name="subdivision")
-
 
 class CalendarPatchIn(CalendarIn):
     name = visible_text(NAME_LENGTH)

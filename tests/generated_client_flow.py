@@ -22,6 +22,7 @@ from pto_tracker_api_client.models import (
     LoginIn,
     MeOut,
     NoteIn,
+    PtoDetailOut,
     PtoIn,
     PtoOut,
     RegisterIn,
@@ -68,7 +69,8 @@ def main():
     filed = create_pto.sync_detailed(
         client=fox_client, body=PtoIn(employee_id=fox.id, hours=7.25, start_date=date(2027, 3, 1))
     )
-    request = expect(PtoOut, filed.parsed)
+    request = expect(PtoDetailOut, filed.parsed)
+    assert [(day.date, day.hours) for day in request.days] == [(date(2027, 3, 1), 7.25)]
     approved = expect(PtoOut, approve.sync(request.id, client=admin, body=NoteIn(note="Enjoy")))
     fox_after_approval = expect(MeOut, me.sync(client=fox_client))
     cancelled = expect(PtoOut, cancel.sync(request.id, client=admin, body=NoteIn(note="Plans changed")))

@@ -46,9 +46,16 @@ EMPLOYEE_SESSION_ENDING = {"POST /logout", "POST /me/password"}  # PATCH /users 
 # only, and positive_data_blames_a_rule_field below then requires the 422 to blame these fields.
 RULE_FIELDS = {
     "GET /pto": {"to"},  # on or after from
-    # end on or after start, no end without a start, at most PTO_MAX_DAYS; hours fit the days (24 a day)
-    # a type that exists (and is active)
-    "POST /pto": {"start_date", "end_date", "hours", "type"},
+    # end on or after start, no end without a start, at most PTO_MAX_DAYS; hours fit the days (their
+    # schedule and holidays), which must hold some; halves that start and end an absence; day_hours inside
+    # the range, each once, within its day, not with hours; a type that exists (and is active)
+    "POST /pto": {"start_date", "end_date", "hours", "type", "start_part", "end_part", "day_hours"},
+    # the body of POST /pto: its rules as 422s of their own (the rest are problems in the answer)
+    "POST /pto/quote": {"start_date", "end_date", "hours", "start_part", "end_part", "day_hours"},
+    "POST /holiday-calendars": {"country", "subdivision"},  # a place the holidays package knows
+    "PATCH /holiday-calendars/{calendar_id}": {"country", "subdivision"},
+    "PUT /holiday-calendars/{calendar_id}/days/{day}": {"hours"},  # hours for a partial day, only for one
+    "GET /holiday-calendars/{calendar_id}/holidays": {"to"},  # on or after from, within two years
     # an existing, active employee; opening balances of existing types with balances of their own, once each
     "POST /employees": {"manager_id", "opening_balances"},
     # an existing type with a balance of its own
@@ -59,7 +66,8 @@ RULE_FIELDS = {
     # a shared type draws on an existing, active type with a balance of its own
     "POST /pto-types": {"draws_on"},
     "PATCH /pto-types/{type_key}": {"draws_on"},
-    "PATCH /employees/{employee_id}": {"manager_id", "reason"},  # no cycle; reason with hours_balance
+    # no cycle; reason with hours_balance; an existing calendar
+    "PATCH /employees/{employee_id}": {"manager_id", "reason", "holiday_calendar_id"},
     "PATCH /users/{user_id}": {"employee_id"},  # an existing employee
     "POST /me/password": {"current_password"},  # the caller's password
     # an active type with a balance of its own; the fields each method, policy year and carry-over need

@@ -26,6 +26,10 @@ PAGINATED = {
     "GET /accrual-runs",
     "GET /employees/{employee_id}/accrual-assignments",
     "GET /employees/{employee_id}/hours-worked",
+    "GET /work-schedules",
+    "GET /employees/{employee_id}/work-schedules",
+    "GET /holiday-calendars",
+    "GET /holiday-calendars/{calendar_id}/days",
 }
 # Legal hours that float-based validators (python-jsonschema, Ajv, Postman) refused under multipleOf: 0.01:
 # in binary floating point 1.13 / 0.01 is 112.99999999999999, not a whole number.
@@ -131,7 +135,10 @@ def test_responses_require_every_field_the_server_always_sends_and_name_their_en
         for name, schema in responses.items()
     }
 
-    assert {name: fields for name, fields in optional.items() if fields} == {"TokenOut": ["refresh_token"]}
+    assert {name: fields for name, fields in optional.items() if fields} == {
+        "TokenOut": ["refresh_token"],
+        "ProblemOut": ["field"],
+    }
     assert schemas["PtoOut"]["properties"]["status"]["enum"] == ["pending", "approved", "denied", "cancelled"]
     assert schemas["PtoTypeOut"]["properties"]["balance"]["enum"] == ["own", "shared", "none"]
     assert schemas["UserOut"]["properties"]["role"]["enum"] == ["admin", "manager", "employee"]
@@ -245,6 +252,9 @@ def test_every_response_declares_the_headers_it_is_sent_with(client):
         "POST /accrual-runs",
         "POST /employees/{employee_id}/accrual-assignments",
         "POST /employees/{employee_id}/hours-worked",
+        "POST /work-schedules",
+        "POST /employees/{employee_id}/work-schedules",
+        "POST /holiday-calendars",
     }
 
 

@@ -126,7 +126,8 @@ ENDPOINTS = {
         "POST", "/pto", c.admin, {"employee_id": c.subject, "hours": 1, "type": "sick"}, 201,
     ),
     "POST /pto (dated: overlap check)": lambda c: (
-        "POST", "/pto", c.admin, {"employee_id": c.subject, "hours": 8, "start_date": monday(c.employees)}, 201,
+        "POST", "/pto", c.admin,
+        {"employee_id": c.subject, "hours": 8, "start_date": monday(c.employees)}, 201,
     ),
     "POST /pto (two weeks, hours from the days)": lambda c: (
         "POST", "/pto", c.admin, two_weeks(c.subject, 100 + 2 * c.employees), 201,
