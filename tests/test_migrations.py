@@ -522,3 +522,38 @@ def test_upgrading_dates_each_employee_s_hire_and_leaving_by_their_record(app):
         db.session.close()
 
     assert dates == {"Left": ("2025-03-01", "2026-06-30"), "Stays": ("2025-03-01", None)}
+
+
+def test_upgrading_to_schedules_keeps_dated_entries_whose_dates_then_count_whole(app, client):
+    """0008 → head on entries filed before schedules existed: they keep their hours and have no days, so
+    their dates block other requests whole, and they refund once; the company's schedule and the default
+    calendar are made once."""
+    api = Api(client)
+    admin = register_and_login(api, "admin")
+    dana = create_employee(api, admin, "Dana", 80)
+    dated = request_pto(api, admin, dana["id"], 16, start_date="2027-03-08", end_date="2027-03-09")
+    request_pto(api, admin, dana["id"], 4)
+    with at_revision(app, "0008"):
+        days_tables = sa.inspect(db.engine).get_table_names()
+        assert "pto_days" not in days_tables and "work_schedules" not in days_tables
+
+    kept = api.ok("GET", f"/pto/{dated['id']}", headers=admin)
+    assert (kept["hours"], kept["days"]) == (16, [])
+    afternoon = api.request(
+        "POST",
+        "/pto",
+        json={"employee_id": dana["id"], "start_date": "2027-03-09", "start_part": "afternoon"},
+        headers=admin,
+    )
+    assert afternoon.status_code == 409
+    assert (
+        afternoon.json["message"]
+        == f"These dates overlap PTO entry {dated['id']} (2027-03-08 to 2027-03-09, approved)."
+    )
+    assert [s["effective_from"] for s in api.ok("GET", "/work-schedules", headers=admin)] == ["0001-01-01"]
+    assert [(c["id"], c["is_default"]) for c in api.ok("GET", "/holiday-calendars", headers=admin)] == [
+        (1, True)
+    ]
+    assert decide(api, admin, dated["id"], "cancel").status_code == 200
+    assert decide(api, admin, dated["id"], "cancel").status_code == 409
+    assert hours_of(api, admin, dana["id"]) == (76, 0, 76)
