@@ -1,14 +1,13 @@
 """The life of a PTO entry: filed, approved or denied, cancelled with an exact refund."""
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, true, type_coerce, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, HTTPException, NotFound
@@ -29,6 +28,7 @@ from models import (
     PTO_ENTRY_COLUMNS,
     Employee,
     EmployeeFigures,
+    Hours,
     PtoDay,
     PtoEntry,
     PtoType,
@@ -569,18 +569,23 @@ def _require_span(data):
         )
 
 
-# The live entries of an employee that meet a range, each with its days in the range (none: an entry
-# dated before schedules existed, whose dates count whole).
+def _booked_half(part):
+    """SQL: 1 if a live entry takes ``part`` of the day (with hours), else 0."""
+    return func.max(case((and_(PtoDay.part == part, PtoDay.hours > 0), 1), else_=0))
+
+
+# An employee's live entries that meet a range, summed by day: the hours booked, the halves taken, and an
+# entry booking hours that day. Entries dated before schedules existed have no days: they make one row,
+# with no day. One row per day whatever the number of entries, so a busy employee costs no more.
 _BOOKED_DAYS = (
     select(
-        PtoEntry.id,
-        PtoEntry.start_date,
-        PtoEntry.end_date,
-        PtoEntry.status,
         PtoDay.day,
-        PtoDay.hours,
-        PtoDay.part,
+        type_coerce(func.round(func.sum(PtoDay.hours), 2), Hours).label("hours"),
+        _booked_half("morning").label("morning"),
+        _booked_half("afternoon").label("afternoon"),
+        func.coalesce(func.min(case((PtoDay.hours > 0, PtoEntry.id))), func.min(PtoEntry.id)).label("entry"),
     )
+    .select_from(PtoEntry)
     .outerjoin(
         PtoDay,
         and_(PtoDay.pto_entry_id == PtoEntry.id, PtoDay.day.between(bindparam("start"), bindparam("end"))),
@@ -590,7 +595,7 @@ _BOOKED_DAYS = (
         PtoEntry.status.in_(LIVE),
         PtoEntry.overlapping(bindparam("start"), bindparam("end")),
     )
-    .order_by(PtoEntry.start_date, PtoEntry.id, PtoDay.day)
+    .group_by(PtoDay.day)
 )
 
 
@@ -600,21 +605,18 @@ def _refuse_overlap(employee_id, start, end, days):
     ``days`` None (not computed) clashes with any live entry in the range."""
     rows = execute(_BOOKED_DAYS, {"employee": employee_id, "start": start, "end": end}).all()
     asked = {day.day: day for day in days or ()}
-    booked = defaultdict(lambda: workdays.ZERO)
-    halves = defaultdict(set)
-    for row in rows:
-        if row.day is not None:
-            booked[row.day] += row.hours
-            halves[row.day].add(row.part)
-    for row in rows:
+    for row in sorted(rows, key=lambda row: row.day or date.min):
         day = asked.get(row.day)
         if row.day is None or days is None:
             clash = ""
         elif day is None or not (day.hours and row.hours):
             continue
-        elif booked[day.day] + day.hours > day.scheduled or (day.part and day.part in halves[day.day]):
-            clash = f" on {day.day} (it holds {day.scheduled:.2f} hours; {booked[day.day]:.2f} are booked)"
+        elif row.hours + day.hours > day.scheduled or (day.part and getattr(row, day.part)):
+            clash = f" on {day.day} (it holds {day.scheduled:.2f} hours; {row.hours:.2f} are booked)"
         else:
             continue
-        dates = f"{row.start_date} to {row.end_date}"
-        raise OverlappingRequest(f"These dates overlap PTO entry {row.id} ({dates}, {row.status}){clash}.")
+        entry = db.session.get(PtoEntry, row.entry)
+        dates = f"{entry.start_date} to {entry.end_date}"
+        raise OverlappingRequest(
+            f"These dates overlap PTO entry {entry.id} ({dates}, {entry.status}){clash}."
+        )
