@@ -363,12 +363,13 @@ def test_simultaneous_requests_never_promise_more_than_available(live_server, da
 
 @pytest.mark.live
 def test_simultaneous_requests_for_one_day_file_one(live_server, database_url):
-    """10 simultaneous pending requests for the same day: one 201, nine 409 naming the one filed."""
+    """10 simultaneous pending requests for the same working day (charged its 8 hours): one 201, nine 409
+    naming the one filed."""
     base = live_server.base_url
     team = build_team(base, employee_hours=40)
     me = team.employee.employee_id
 
-    responses = hammer(10, lambda i: file_own(base, team.employee, 1, start_date=DAY, note=f"try {i}"))
+    responses = hammer(10, lambda i: file_own(base, team.employee, None, start_date=DAY, note=f"try {i}"))
 
     assert statuses(responses) == {201: 1, 409: 9}
     (filed,) = [response.json() for response in responses if response.status_code == 201]
@@ -376,7 +377,7 @@ def test_simultaneous_requests_for_one_day_file_one(live_server, database_url):
         if response.status_code == 409:
             assert_json_error(response, 409)
             assert f"PTO entry {filed['id']} " in response.json()["message"], response.json()
-    assert hours_of(base, team.employee.token, me) == (40, 1, 39)
+    assert hours_of(base, team.employee.token, me) == (40, 8, 32)
     entries = get_employee(base, team.admin.token, me)["pto_entries"]
     assert [(entry["id"], entry["start_date"], entry["status"]) for entry in entries] == [
         (filed["id"], DAY, "pending")
