@@ -129,8 +129,19 @@ def documented_status(method, url):
     path = url.split("//", 1)[1].split("/", 1)[1].split("?")[0]
     if method == "DELETE":
         return 204
-    creates = ("register", "employees", "pto", "pto-types", "accrual-policies", "accrual-runs")
-    created = path in creates or re.fullmatch(r"employees/\d+/(accrual-assignments|hours-worked)", path)
+    creates = (
+        "register",
+        "employees",
+        "pto",
+        "pto-types",
+        "accrual-policies",
+        "accrual-runs",
+        "work-schedules",
+        "holiday-calendars",
+    )
+    created = path in creates or re.fullmatch(
+        r"employees/\d+/(accrual-assignments|hours-worked|work-schedules)", path
+    )
     return 201 if method == "POST" and created else 200
 
 
