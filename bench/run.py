@@ -18,6 +18,8 @@ Workloads (BENCH_WORKLOADS picks some; the floors they are compared with are add
     employees                              GET a page of 50 employees: the list floor
     post_pto, post_pto_one                 POST /pto approved, a random writer or one for the whole run:
                                            the write floor
+    post_pto_dated, quote                  POST /pto over two weeks' dates, POST /pto/quote: the write floor,
+                                           and the undated post_pto (at least PEER_TARGET of its req/s)
     login                                  POST /login: scrypt's own cost
     history_employee, history_post_pto,    GET an employee, POST /pto on one employee, approve pending
     history_approve, history_cancel        entries, cancel approved ones: at 200 and 10,000 prior entries
@@ -76,6 +78,8 @@ PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a hash method's name, not a passw
 FLOOR_TARGET = 0.75
 SIZE_TARGET = 1.3
 HISTORY_TARGET = 1.2
+# A dated filing and a quote may be at most 25 % slower than the undated POST /pto: 1 / 1.25 of its req/s.
+PEER_TARGET = 0.8
 # Pools: requests besides the measured seconds (probes, one id wrk's request check takes per run).
 POOL_SPARE = 100
 STDLIB = sysconfig.get_paths()["stdlib"]
@@ -99,12 +103,18 @@ class Workload:
     floor: str | None = None  # the reference workload it is compared with
     target: float | None = None  # the ratio to the floor it must reach; None: reported only
     ceiling: str | None = None  # a reference workload it is also compared with, for information
+    # An API workload it must keep up with (req/s at least PEER_TARGET of its), in the same run.
+    peer: str | None = None
     every_size: bool = True  # else only at the first size
     history: bool = False  # measured at the first size against each history size's employees
     sequential: bool = False  # each id once, in order (a pool of entries its request consumes)
 
 
 POST_BODY = '{"employee_id": {id}, "hours": 0.01}'
+# Two weeks, the days' hours worked out from the schedule and calendar (0.01 h on the first day for a filing,
+# so that a writer's requests share the day instead of overlapping: 800 fit; in the past, so none stays open).
+DATED_BODY = '{"employee_id": {id}, "hours": 0.01, "start_date": "2020-01-06", "end_date": "2020-01-17"}'
+QUOTE_BODY = '{"employee_id": {id}, "start_date": "2027-01-04", "end_date": "2027-01-15"}'
 WORKLOADS = {
     workload.key: workload
     for workload in (
@@ -147,6 +157,14 @@ WORKLOADS = {
         Workload(
             "post_pto_one", "POST /pto (approved, 0.01 h, one employee)", "api", "POST", "/pto", 201,
             ids="writer", body=POST_BODY, floor="write_floor", every_size=False,
+        ),
+        Workload(
+            "post_pto_dated", "POST /pto (approved, 0.01 h over two weeks)", "api", "POST", "/pto", 201,
+            ids="writers", body=DATED_BODY, floor="write_floor", every_size=False, peer="post_pto",
+        ),
+        Workload(
+            "quote", "POST /pto/quote (two weeks)", "api", "POST", "/pto/quote", 200,
+            ids="writers", body=QUOTE_BODY, floor="write_floor", every_size=False, peer="post_pto",
         ),
         Workload("login", "POST /login (scrypt)", "api", "POST", "/login", 200, every_size=False),
         Workload(
@@ -192,7 +210,9 @@ class Settings:
                 f"Unknown BENCH_WORKLOADS {sorted(unknown)}; choose from {', '.join(WORKLOADS)}."
             )
         picked = [WORKLOADS[key] for key in keys]
-        needed = {name for workload in picked for name in (workload.floor, workload.ceiling) if name}
+        needed = {
+            name for workload in picked for name in (workload.floor, workload.ceiling, workload.peer) if name
+        }
         if int(env.get("BENCH_ROUNDS", "5")) < 1:
             raise SystemExit("BENCH_ROUNDS must be 1 or more.")
         return cls(
@@ -676,7 +696,12 @@ def floors_section(results, by):
     ]
     for result in results:
         workload = WORKLOADS[result["key"]]
-        for against, target in ((workload.floor, workload.target), (workload.ceiling, None)):
+        comparisons = (
+            (workload.floor, workload.target),
+            (workload.ceiling, None),
+            (workload.peer, PEER_TARGET),
+        )
+        for against, target in comparisons:
             other = by.get((against, result["size"], None))
             if against is None or other is None or result["history"]:
                 continue

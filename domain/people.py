@@ -25,6 +25,7 @@ from models import (
     EmployeeFigures,
     PtoEntry,
     PtoEntryRecord,
+    company_day,
     db,
     today,
     utcnow,
@@ -331,6 +332,6 @@ def archive_employee(employee):
         accounts.keep_an_admin_after_archiving(employee.id)
         employee.archived_at = utcnow()
         # Someone archived before their first day left on it: no day of work comes before it.
-        employee.left_on = max(employee.archived_at.date(), employee.hire_date)
+        employee.left_on = max(company_day(employee.archived_at), employee.hire_date)
         # Runs skip archived employees: what their policies owe up to their last day is posted now.
         accrual_runs.settle(employee.id, min(employee.left_on, today()))
