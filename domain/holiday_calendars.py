@@ -6,9 +6,11 @@ ledger line naming the holiday. Removing a holiday or changing a schedule never 
 they keep the hours they were booked with, so no hour moves silently.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from itertools import groupby
 
 import holidays as holiday_data
 from sqlalchemy import and_, bindparam, or_, select
@@ -16,7 +18,7 @@ from werkzeug.exceptions import Conflict, NotFound
 
 from database import lock_reporting_lines, select_employees_locked
 from domain import ledger
-from domain.workdays import ZERO, Holiday
+from domain.workdays import ZERO, Holiday, half
 from errors import InvalidField
 from models import (
     Employee,
@@ -45,6 +47,14 @@ class UnknownCalendar(InvalidField):
         super().__init__("holiday_calendar_id", "No holiday calendar with that id.")
 
 
+class RangeTooLong(InvalidField):
+    description = "The range spans more than two years."
+
+
+# A calendar's holidays are listed for at most two years at once.
+LONGEST_LISTED_RANGE = timedelta(days=731)
+
+
 class DayNotSet(NotFound):
     description = "The calendar has no day of its own on that date."
 
@@ -57,8 +67,13 @@ def select_calendars():
     return select(HolidayCalendar).order_by(HolidayCalendar.is_default.desc(), HolidayCalendar.name)
 
 
-def get_calendar_or_404(calendar_id):
-    calendar = db.session.get(HolidayCalendar, calendar_id)
+def get_calendar_or_404(calendar_id, locked=False):
+    """The calendar with ``calendar_id``, or 404. ``locked``: held until commit, for a change (filings
+    that read it wait, and are seen by ``give_back``)."""
+    if locked:
+        calendar = db.session.scalars(_CALENDAR_FOR_CHANGE, {"calendar": calendar_id}).one_or_none()
+    else:
+        calendar = db.session.get(HolidayCalendar, calendar_id)
     if calendar is None:
         raise NotFound("No holiday calendar with that id.")
     return calendar
@@ -74,8 +89,9 @@ def calendar_for(calendar_id):
     return calendar
 
 
-def add_calendar(data):
-    """Add a calendar (the new default if ``is_default``)."""
+def add_calendar(data, actor_id):
+    """Add a calendar (the new default if ``is_default``: days from today on that become holidays for the
+    employees following the default give back the hours booked on them)."""
     _require_known_place(data.get("country"), data.get("subdivision"))
     _require_free_name(data["name"])
     calendar = HolidayCalendar(**{**data, "is_default": False})
@@ -83,6 +99,8 @@ def add_calendar(data):
     db.session.flush()
     if data.get("is_default"):
         _make_default(calendar)
+        db.session.flush()
+        give_back(calendar, actor_id, since=today())
     return calendar
 
 
@@ -192,10 +210,12 @@ def holidays_between(country, subdivision, own_days, start, end):
     return found
 
 
-_CALENDAR_ID = bindparam("calendar")
-# The calendar an employee uses (theirs, else the default) and its own days in a range: one statement.
+# The calendar an employee follows (theirs, else the default) and its own days in a range, in one
+# statement; with "setting", the employee's holiday_calendar_id as read.
+_SETTING = select(Employee.holiday_calendar_id).where(Employee.id == bindparam("employee")).scalar_subquery()
 _CALENDAR_AND_DAYS = (
     select(
+        _SETTING.label("setting"),
         HolidayCalendar.id,
         HolidayCalendar.country,
         HolidayCalendar.subdivision,
@@ -211,24 +231,51 @@ _CALENDAR_AND_DAYS = (
             HolidayCalendarDay.day.between(bindparam("start"), bindparam("end")),
         ),
     )
-    .where(
-        or_(
-            HolidayCalendar.id == _CALENDAR_ID,
-            and_(_CALENDAR_ID.is_(None), HolidayCalendar.is_default),
-        )
-    )
+    .where(or_(HolidayCalendar.id == _SETTING, and_(_SETTING.is_(None), HolidayCalendar.is_default)))
+)
+# A filing holds the calendar's row shared until it commits: a change to the calendar (a day set on it, a
+# new country, another default) waits for it, then sees its days (``give_back``).
+_CALENDAR_AND_DAYS_HELD = _CALENDAR_AND_DAYS.with_for_update(read=True, of=HolidayCalendar)
+# A change takes the calendar's row before anything else, so filings wait for it (the order above).
+_CALENDAR_FOR_CHANGE = (
+    select(HolidayCalendar)
+    .where(HolidayCalendar.id == bindparam("calendar"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
 )
 
 
-def calendar_holidays(calendar_id, start, end):
-    """(calendar id, {day: workdays.Holiday}) of the calendar ``calendar_id`` names (the default's if None)
-    from ``start`` to ``end``."""
-    rows = db.session.execute(_CALENDAR_AND_DAYS, {"calendar": calendar_id, "start": start, "end": end}).all()
-    if not rows:
-        return None, {}
+@dataclass(frozen=True, slots=True)
+class EmployeeCalendar:
+    """The holidays an employee's days follow in a range, and the ``holiday_calendar_id`` they were read
+    for (None: the default's)."""
+
+    setting: int | None
+    holidays: dict
+
+
+def employee_calendar(employee_id, start, end, locked):
+    """The holidays from ``start`` to ``end`` of the calendar the employee follows. ``locked``: its row is
+    held shared until commit (a filing)."""
+    statement = _CALENDAR_AND_DAYS_HELD if locked else _CALENDAR_AND_DAYS
+    rows = db.session.execute(statement, {"employee": employee_id, "start": start, "end": end}).all()
+    if not rows:  # no such employee: the filing answers 404 next
+        return EmployeeCalendar(None, {})
     first = rows[0]
     own_days = [row for row in rows if row.day is not None]
-    return first.id, holidays_between(first.country, first.subdivision, own_days, start, end)
+    return EmployeeCalendar(
+        first.setting, holidays_between(first.country, first.subdivision, own_days, start, end)
+    )
+
+
+def _holidays_of(calendar, start, end):
+    """{day: Holiday} of ``calendar`` from ``start`` to ``end``."""
+    own_days = db.session.scalars(
+        select(HolidayCalendarDay).where(
+            HolidayCalendarDay.calendar_id == calendar.id, HolidayCalendarDay.day.between(start, end)
+        )
+    ).all()
+    return own_days, holidays_between(calendar.country, calendar.subdivision, own_days, start, end)
 
 
 def listed_holidays(calendar, start=None, end=None):
@@ -237,13 +284,10 @@ def listed_holidays(calendar, start=None, end=None):
     hours that may still be worked."""
     start = start or date(today().year, 1, 1)
     end = end or date(start.year, 12, 31)
-    own_days = db.session.scalars(
-        select(HolidayCalendarDay).where(
-            HolidayCalendarDay.calendar_id == calendar.id, HolidayCalendarDay.day.between(start, end)
-        )
-    ).all()
+    if end - start > LONGEST_LISTED_RANGE:
+        raise RangeTooLong("to", "The range spans at most two years.", "query")
+    own_days, found = _holidays_of(calendar, start, end)
     own = {row.day: row for row in own_days}
-    found = holidays_between(calendar.country, calendar.subdivision, own_days, start, end)
     return [
         {
             "date": day,
@@ -279,28 +323,42 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
     days = days.where(PtoDay.day == on) if on is not None else days.where(PtoDay.day >= since)
     if employee_id is not None:
         days = days.where(PtoDay.employee_id == employee_id)
-    affected = db.session.scalars(days.order_by(PtoDay.employee_id)).all()
+    affected = db.session.scalars(days).all()
     if not affected:
         return
     employee_ids = sorted({day.employee_id for day in affected})
-    # The order an accrual run takes its locks in: reporting lines, then employees by id.
+    # The order an accrual run takes its locks in: reporting lines, then employees by id (the caller
+    # holds the calendar's row already: filings take it before their employee's).
     lock_reporting_lines()
     locking = select(Employee.id).where(Employee.id.in_(employee_ids)).order_by(Employee.id)
     db.session.execute(select_employees_locked(locking, rows=True)).all()
-    first, last = min(day.day for day in affected), max(day.day for day in affected)
-    _calendar, holidays = calendar_holidays(calendar.id, first, last)
-    for booked in db.session.scalars(days.execution_options(populate_existing=True)):
-        holiday = holidays.get(booked.day)
-        if holiday is None or booked.hours <= holiday.hours:
+    _own_days, holidays = _holidays_of(calendar, min(d.day for d in affected), max(d.day for d in affected))
+    # Read again under the locks: what is booked now, one day at a time, oldest entry first.
+    in_order = days.order_by(PtoDay.employee_id, PtoDay.day, PtoDay.pto_entry_id)
+    booked_days = db.session.scalars(in_order.execution_options(populate_existing=True)).all()
+    for (_employee, day), booked_that_day in groupby(
+        booked_days, key=lambda booked: (booked.employee_id, booked.day)
+    ):
+        holiday = holidays.get(day)
+        if holiday is None:
             continue
-        _give_back_day(booked, holiday, actor_id)
+        room = holiday.hours  # what the day holds now, shared by its entries as a new filing would charge
+        for booked in booked_that_day:
+            holds = min(booked.scheduled, holiday.hours)
+            kept = min(booked.hours, half(holds, booked.part) if booked.part else holds, room)
+            room -= kept
+            if kept < booked.hours:
+                _give_back_day(booked, holiday, kept, actor_id)
 
 
-def _give_back_day(booked, holiday, actor_id):
+def _give_back_day(booked, holiday, kept, actor_id):
+    """Charge ``kept`` hours for a booked day that became ``holiday``; the rest comes back."""
     entry = db.session.get(PtoEntry, booked.pto_entry_id)
-    returned = booked.hours - holiday.hours
+    returned = booked.hours - kept
     booked.scheduled = min(booked.scheduled, holiday.hours)
-    booked.hours, booked.holiday, booked.part = holiday.hours, holiday.name, None
+    booked.hours, booked.holiday = kept, holiday.name
+    if not kept:
+        booked.part = None
     reason = f"{booked.day.isoformat()} became a holiday ({holiday.name}): {returned:.2f} hours given back"
     if entry.hours - returned <= 0:
         _cancel_emptied(entry, reason, actor_id)

@@ -274,7 +274,8 @@ def change_employee(user, employee_id, changes, actor_id):
     Takes the employee's lock, after the lock on reporting lines when the manager changes (that order
     keeps two opposite manager changes from deadlocking).
     """
-    if "manager_id" in changes:
+    if "manager_id" in changes or "holiday_calendar_id" in changes:
+        # A new calendar gives back booked days, locking employees as an accrual run does: this first.
         lock_reporting_lines()
     employee = get_employee_or_404(user, employee_id, locked=True)
     require_active(employee)

@@ -168,6 +168,8 @@ def quote_pto(user, employee_id, data):
     checks = _Checks(collect=True)
     filing = _plan(user, employee_id, data, checks, locked=False)
     employee, pto_type = filing.employee, filing.pto_type
+    if employee is None:  # one the caller may not see: only the problems filing meets before its 404
+        return Quote(employee_id, None, None, filing.hours, None, None, [], None, _problems(checks))
     balance = None
     if pto_type is not None and pto_type.balance_type is not None:
         balance = _quoted_balance(employee.id, pto_type.balance_type, filing)
@@ -185,7 +187,7 @@ def quote_pto(user, employee_id, data):
         end_date=filing.data.get("end_date"),
         days=filing.days or [],
         balance=balance,
-        problems=[_problem(problem) for problem in checks.problems],
+        problems=_problems(checks),
     )
 
 
@@ -210,6 +212,10 @@ def _quoted_balance(employee_id, balance_type, filing):
     }
 
 
+def _problems(checks):
+    return [_problem(problem) for problem in checks.problems]
+
+
 def _problem(problem):
     """A problem as a quote lists it: a code (the rule's name), the status POST /pto answers, the message,
     and the field at fault where one is."""
@@ -223,21 +229,35 @@ def _problem(problem):
 
 def _plan(user, employee_id, data, checks, locked):
     """The ``Filing`` for ``data``: the checks that need no write, run by ``checks`` in the order a filing
-    meets them. 404 (always raised) for an employee ``user`` may not see."""
+    meets them. 404 (raised) for an employee ``user`` may not see, after the problems a filing meets first
+    (its span, its type): a quote then answers those alone, as the filing would."""
     data = dict(data)
     type_key = data.pop("type", None)
-    checks.run(_require_span, data)
+    span_fits = checks.run(_require_span, data)
+    # A dated filing reads its calendar first, held shared until commit, before it holds the employee:
+    # a holiday set meanwhile waits for the filing and then gives its hours back (holiday_calendars).
+    calendar = None
+    if data.get("start_date") and span_fits:
+        calendar = holiday_calendars.employee_calendar(
+            employee_id, data["start_date"], data["end_date"], locked
+        )
     try:
         employee, pto_type = _employee_and_type_for_filing(user, employee_id, type_key, locked)
     except (pto_types.UnknownType, pto_types.TypeArchived) as problem:
         if not checks.collect:
             raise
         checks.problems.append(problem)
-        employee, pto_type = get_employee_or_404(user, employee_id), None
+        employee, pto_type = _visible_or_none(user, employee_id, checks), None
+    except NotFound:
+        if not checks.problems:
+            raise
+        employee, pto_type = None, None
     filing = Filing(employee, pto_type, data, hours=data.pop("hours", None))
+    if employee is None:
+        return filing
     checks.run(require_active, employee)
-    if data.get("start_date"):
-        filing.days = checks.run(_charged_days, employee, data, filing.hours)
+    if data.get("start_date") and span_fits:
+        filing.days = checks.run(_charged_days, employee, data, filing.hours, calendar)
         if filing.days is not None:
             checks.run(workdays.require_hours, filing.days, filing.hours)
             filing.hours = workdays.total(filing.days)
@@ -250,14 +270,35 @@ def _plan(user, employee_id, data, checks, locked):
     return filing
 
 
-def _charged_days(employee, data, hours):
-    """The request's days with the hours each charges, by the employee's schedules and holidays."""
+def _visible_or_none(user, employee_id, checks):
+    """The employee ``user`` may see (for a quote whose type is at fault), or None: the filing answers
+    the type's 422 before any 404, and the quote lists it alone."""
+    try:
+        return get_employee_or_404(user, employee_id)
+    except NotFound:
+        if not checks.problems:
+            raise
+        return None
+
+
+def _charged_days(employee, data, hours, calendar):
+    """The request's days with the hours each charges, by the employee's schedules and holidays
+    (``calendar``, read before the employee's lock, again if their calendar changed since)."""
     start, end = data["start_date"], data["end_date"]
+    if calendar is None or calendar.setting != employee.holiday_calendar_id:
+        calendar = holiday_calendars.employee_calendar(employee.id, start, end, locked=False)
     own, company = schedules.schedules_through(employee.id, end)
-    _calendar, holidays = holiday_calendars.calendar_holidays(employee.holiday_calendar_id, start, end)
     day_hours = {item["date"]: item["hours"] for item in data.get("day_hours", ())}
     return workdays.charge(
-        start, end, own, company, holidays, hours, data.get("start_part"), data.get("end_part"), day_hours
+        start,
+        end,
+        own,
+        company,
+        calendar.holidays,
+        hours,
+        data.get("start_part"),
+        data.get("end_part"),
+        day_hours,
     )
 
 
@@ -552,8 +593,8 @@ def _compare_and_set(columns):
 
 
 def _require_span(data):
-    """422 unless the entry spans at most PTO_MAX_DAYS days; an undated entry may hold at most the hours
-    the longest dated one may (24 a day)."""
+    """True, or 422 unless the entry spans at most PTO_MAX_DAYS days; an undated entry may hold at most
+    the hours the longest dated one may (24 a day)."""
     max_days = current_app.config["PTO_MAX_DAYS"]
     start, end = data.get("start_date"), data.get("end_date")
     if start is not None:
@@ -567,6 +608,7 @@ def _require_span(data):
             "hours",
             f"At most {HOURS_PER_DAY * max_days} hours fit an undated entry (PTO_MAX_DAYS: {max_days}).",
         )
+    return True
 
 
 def _booked_half(part):

@@ -47,7 +47,7 @@ def list_holiday_calendars(args):
 @rate_limits.limit_writes()
 def create_holiday_calendar(data):
     """Add a holiday calendar (admins)."""
-    calendar = holiday_calendars.add_calendar(data)
+    calendar = holiday_calendars.add_calendar(data, current_user.id)
     db.session.commit()
     return calendar, {"Location": url_for("holiday_calendars.get_holiday_calendar", calendar_id=calendar.id)}
 
@@ -70,13 +70,14 @@ def get_holiday_calendar(calendar_id):
 def update_holiday_calendar(data, calendar_id):
     """Rename a calendar, make it the default, or change its country (admins); booked days from today on
     that become holidays give their hours back."""
-    calendar = holiday_calendars.get_calendar_or_404(calendar_id)
+    calendar = holiday_calendars.get_calendar_or_404(calendar_id, locked=True)
     holiday_calendars.change_calendar(calendar, data, current_user.id)
     db.session.commit()
     return calendar
 
 
 @blp.get("/<id:calendar_id>/holidays")
+@blp.errors(holiday_calendars.RangeTooLong)
 @jwt_required()
 @blp.arguments(HolidayRangeArgs, location="query")
 @blp.response(200, HolidayOut(many=True))
@@ -106,7 +107,7 @@ def list_calendar_days(args, calendar_id):
 def set_calendar_day(data, calendar_id, day):
     """Set the company's own day on a date (admins): time off booked on it that now holds less gives hours
     back, each with a ledger line naming the day."""
-    calendar = holiday_calendars.get_calendar_or_404(calendar_id)
+    calendar = holiday_calendars.get_calendar_or_404(calendar_id, locked=True)
     own = holiday_calendars.set_day(
         calendar, day, data["kind"], data["name"], data.get("hours"), current_user.id
     )
@@ -122,6 +123,6 @@ def set_calendar_day(data, calendar_id, day):
 @rate_limits.limit_writes()
 def delete_calendar_day(calendar_id, day):
     """Remove the company's own day on a date (admins); booked time off keeps its hours."""
-    calendar = holiday_calendars.get_calendar_or_404(calendar_id)
+    calendar = holiday_calendars.get_calendar_or_404(calendar_id, locked=True)
     holiday_calendars.remove_day(calendar, day)
     db.session.commit()

@@ -1,6 +1,5 @@
 """Shapes of work schedules, holiday calendars, their own days, and the holidays a calendar holds."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -8,8 +7,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from models import HOLIDAY_KINDS, NAME_LENGTH
 from schemas.fields import CalendarDate, HoursField, OutSchema, StrictBoolean, visible_text
 
-# A calendar's holidays are listed for at most two years at once.
-LONGEST_HOLIDAY_RANGE = timedelta(days=731)
 DAY_HOURS = {"minimum": Decimal("0"), "maximum": Decimal("24")}
 
 
@@ -146,5 +143,3 @@ class HolidayRangeArgs(Schema):
         start, end = data.get("from_"), data.get("to")
         if start and end and end < start:
             raise ValidationError("Must be on or after from.", field_name="to")
-        if start and end and end - start > LONGEST_HOLIDAY_RANGE:
-            raise ValidationError("The range spans at most two years.", field_name="to")

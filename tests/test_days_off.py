@@ -659,3 +659,70 @@ def test_time_off_has_started_by_the_company_s_clock(database_url, monkeypatch, 
 def test_an_unknown_time_zone_is_refused_at_start(database_url):
     with pytest.raises(ConfigError, match="COMPANY_TIMEZONE must be an IANA time zone"):
         create_app(app_settings(database_url, COMPANY_TIMEZONE="Mars/Olympus_Mons"))
+
+
+def test_a_partial_day_over_two_half_days_leaves_each_its_half(client, admin):
+    dana = create_employee(client, admin, "Dana", 80)
+    morning = request_pto(client, admin, dana["id"], None, start_date="2027-06-08", start_part="morning")
+    afternoon = request_pto(client, admin, dana["id"], None, start_date="2027-06-08", start_part="afternoon")
+
+    ok(
+        client.put(
+            f"/holiday-calendars/{DEFAULT_CALENDAR}/days/2027-06-08",
+            json={"kind": "partial", "name": "Half day", "hours": 4},
+            headers=admin,
+        )
+    )
+
+    kept = [ok(client.get(f"/pto/{entry['id']}", headers=admin))["hours"] for entry in (morning, afternoon)]
+    assert kept == [2, 2]
+    assert [
+        line["delta"] for line in ledger(client, admin, dana["id"]).lines if line["kind"] == "day_refund"
+    ] == [2, 2]
+    assert hours_of(client, admin, dana["id"]) == (76, 0, 76)
+
+
+def test_a_new_default_calendar_gives_back_the_days_it_makes_holidays(client, admin):
+    dana = create_employee(client, admin, "Dana", 80)
+    entry = request_pto(client, admin, dana["id"], None, start_date="2099-12-24", end_date="2099-12-25")
+
+    ok(
+        client.post(
+            "/holiday-calendars", json={"name": "US", "country": "US", "is_default": True}, headers=admin
+        ),
+        201,
+    )
+
+    assert ok(client.get(f"/pto/{entry['id']}", headers=admin))["hours"] == 8
+    assert [c["name"] for c in ok(client.get("/holiday-calendars", headers=admin)) if c["is_default"]] == [
+        "US"
+    ]
+
+
+def test_a_quote_answers_what_filing_answers_before_its_404(client, admin, report):
+    stranger = create_employee(client, admin, "Stranger")
+    body = {"employee_id": stranger["id"], "hours": 1, "type": "no-such-type"}
+
+    quoted = client.post("/pto/quote", json=body, headers=report.headers)
+    filed = client.post("/pto", json=body, headers=report.headers)
+
+    assert filed.status_code == 422
+    assert quoted.status_code == 200
+    assert [(p["code"], p["status"]) for p in quoted.json["problems"]] == [("unknown_type", 422)]
+    assert (quoted.json["days"], quoted.json["balance"]) == ([], None)
+
+
+def test_a_quote_for_too_long_a_span_stops_there(client, admin):
+    dana = create_employee(client, admin, "Dana")
+
+    answer = quote(client, admin, dana["id"], start_date="2027-01-01", end_date="9999-12-31")
+
+    assert [p["code"] for p in answer["problems"]] == ["hours_exceed_days"]
+    assert answer["days"] == []
+
+
+def test_holidays_are_listed_two_years_at_most(client, admin):
+    response = client.get(f"/holiday-calendars/{DEFAULT_CALENDAR}/holidays?to=9999-12-31", headers=admin)
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"to": ["The range spans at most two years."]}

@@ -148,6 +148,8 @@ def to_decimal_places(value, schema, document):
     if isinstance(value, dict):
         fields = schema.get("properties", {})
         return {key: to_decimal_places(item, fields.get(key, {}), document) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_decimal_places(item, schema.get("items", {}), document) for item in value]
     places = schema.get("x-decimal-places")
     if places is None or isinstance(value, bool) or not isinstance(value, int | float):
         return value

@@ -189,6 +189,12 @@ def upgrade():
 def downgrade():
     """Back to entries whose dates are decoration. Refused once a day was given back by a holiday: that
     line has no kind there."""
+    given_back = op.get_bind().execute(sa.text("SELECT count(*) FROM ledger_lines WHERE kind = 'day_refund'"))
+    if given_back.scalar():
+        raise RuntimeError(
+            "Cannot downgrade below 0009: the ledger holds day_refund lines (hours given back for days that "
+            "became holidays), which 0008 has no kind for."
+        )
     op.drop_index("uq_ledger_lines_pto_entry_id_kind", table_name="ledger_lines")
     with rebuilding("ledger_lines") as batch:
         batch.drop_constraint(op.f("ck_ledger_lines_pto_lines_name_their_entry"), type_="check")
