@@ -50,6 +50,12 @@ HISTORY_END = "2025-12-31"
 TABLES = "users, login_sessions, login_throttles, employees, balances, pto_entries, ledger_lines"
 EMPLOYEES = [
     f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE",
+    # The cascade empties work_schedules (its rows may name employees): the company's schedule as the
+    # migrations made it, Monday to Friday, 8 hours.
+    """
+    INSERT INTO work_schedules (employee_id, effective_from, hours, created_at)
+    VALUES (NULL, DATE '0001-01-01', '["8.00", "8.00", "8.00", "8.00", "8.00", "0.00", "0.00"]', now())
+    """,
     """
     INSERT INTO users (username, password_hash, role, is_active, created_at)
     VALUES (:admin_username, :password_hash, 'admin', true, now())
@@ -153,11 +159,12 @@ BALANCES = [
     """,
     """
     INSERT INTO ledger_lines (
-        employee_id, type, kind, delta, balance_after, reason, actor_id, pto_entry_id, created_at
+        employee_id, type, kind, delta, balance_after, reason, actor_id, pto_entry_id, created_at,
+        effective_on
     )
     SELECT
         employee_id, :balance_type, kind, delta, SUM(delta) OVER (PARTITION BY employee_id ORDER BY seq),
-        reason, 1, pto_entry_id, now()
+        reason, 1, pto_entry_id, now(), current_date
     FROM (
         SELECT id AS employee_id, 0 AS seq, 'opening' AS kind,
                CASE WHEN id <= :employees THEN :opening ELSE :writer_hours END AS delta,

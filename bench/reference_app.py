@@ -66,9 +66,9 @@ TAKE = sa.text(
 )
 LINE = sa.text(
     "INSERT INTO ledger_lines (employee_id, type, kind, delta, balance_after, reason, actor_id, "
-    "pto_entry_id, created_at) "
+    "pto_entry_id, created_at, effective_on) "
     "VALUES (:id, 'vacation', 'pto_taken', -:hours, :balance, 'write floor', :actor, :entry_id, "
-    "CURRENT_TIMESTAMP)"
+    "CURRENT_TIMESTAMP, CURRENT_DATE)"
 )
 
 app = Flask(__name__)

@@ -16,7 +16,7 @@ import holidays as holiday_data
 from sqlalchemy import and_, bindparam, or_, select
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import lock_reporting_lines, select_employees_locked
+from database import execute, lock_reporting_lines, select_employees_locked
 from domain import ledger
 from domain.workdays import ZERO, Holiday, half
 from errors import InvalidField
@@ -258,7 +258,7 @@ def employee_calendar(employee_id, start, end, locked):
     """The holidays from ``start`` to ``end`` of the calendar the employee follows. ``locked``: its row is
     held shared until commit (a filing)."""
     statement = _CALENDAR_AND_DAYS_HELD if locked else _CALENDAR_AND_DAYS
-    rows = db.session.execute(statement, {"employee": employee_id, "start": start, "end": end}).all()
+    rows = execute(statement, {"employee": employee_id, "start": start, "end": end}).all()
     if not rows:  # no such employee: the filing answers 404 next
         return EmployeeCalendar(None, {})
     first = rows[0]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, or_, select
 from werkzeug.exceptions import Conflict, NotFound
 
+from database import execute
 from domain.workdays import Schedule
 from models import WEEKDAYS, WorkSchedule, db, today
 
@@ -86,7 +87,7 @@ def schedules_through(employee_id, through):
     """(own, company): the employee's schedules and the company's starting on or before ``through``, as
     ``workdays.Schedule``s sorted by the day they start."""
     own, company = [], []
-    for owner, effective_from, hours in db.session.execute(
+    for owner, effective_from, hours in execute(
         _SCHEDULES_THROUGH, {"employee": employee_id, "through": through}
     ):
         schedule = Schedule(effective_from, tuple(Decimal(value) for value in hours))

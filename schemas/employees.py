@@ -92,7 +92,9 @@ class EmployeeIn(Schema):
         metadata={"description": "Starting hours in the default type's balance (0 if left out)"},
     )
     manager_id = manager_field()
-    hire_date = CalendarDate(metadata={"description": "Their first day of work (today, the company's day, if left out)"})
+    hire_date = CalendarDate(
+        metadata={"description": "Their first day of work (today, the company's day, if left out)"}
+    )
     opening_balances = fields.List(
         fields.Nested(OpeningBalanceIn),
         validate=validate.Length(max=MAX_PTO_TYPES),
