@@ -1,7 +1,7 @@
 """The life of a PTO entry: filed, approved or denied, cancelled with an exact refund."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -86,9 +86,8 @@ HOURS_PER_DAY = 24
 
 @dataclass
 class Filing:
-    """A request as filing it goes: for whom, under which type, its days and hours, the status it gets, and
-    the problems that stop it, in the order a filing meets them (a filing stops at the first; a quote
-    collects them all)."""
+    """A request as filing it goes: for whom, under which type, its days and hours, the status it gets
+    (the problems that stop it are its ``_Checks``')."""
 
     employee: object
     pto_type: object
@@ -96,7 +95,6 @@ class Filing:
     days: list | None = None
     hours: Decimal | None = None
     status: str | None = None
-    problems: list = field(default_factory=list)
 
 
 class _Checks:
