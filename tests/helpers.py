@@ -73,6 +73,10 @@ TABLES_WITH_SERIAL_IDS = (
 # puts them back.
 MIGRATED_ROWS = "migrated_rows"
 MIGRATED_TABLES = ("pto_types", "holiday_calendars", "work_schedules")
+MIGRATED_ID_CONTINUATIONS = [
+    f"setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+    for table in ("holiday_calendars", "work_schedules")
+]
 
 # Every balance must equal the sum of its ledger lines, and its pending hours those of the pending entries
 # drawing on it (PRODUCT.md §4). A missing balance row holds nothing.
@@ -147,14 +151,15 @@ def fresh_postgres(url):
         connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         for table in MIGRATED_TABLES:
             connection.execute(sa.text(f"INSERT INTO public.{table} SELECT * FROM {MIGRATED_ROWS}.{table}"))
-        continue_serial_ids(connection)
+        # The emptied tables' ids restart at 1; those given rows back continue after them (one statement).
+        connection.execute(sa.text(f"SELECT {', '.join(MIGRATED_ID_CONTINUATIONS)}"))
 
     with_engine(url, empty)
     return url
 
 
 def continue_serial_ids(connection):
-    """New rows continue after the copied ones (PostgreSQL)."""
+    """New rows continue after the copied ones (PostgreSQL), in every table with serial ids."""
     for table in TABLES_WITH_SERIAL_IDS:
         sequence = f"pg_get_serial_sequence('{table}', 'id')"
         next_id = f"setval({sequence}, COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)"
