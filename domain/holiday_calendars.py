@@ -105,24 +105,27 @@ def add_calendar(data, actor_id):
 
 
 def change_calendar(calendar, changes, actor_id):
-    """Rename a calendar, make it the default, or change its country or subdivision. Days from today on
-    that become holidays give back the hours booked on them."""
+    """Rename a calendar, make it the default, or change its country or subdivision. When its holidays
+    change for someone, days from today on that become holidays give back the hours booked on them."""
     country = changes.get("country", calendar.country)
     subdivision = changes.get("subdivision", calendar.subdivision if "country" not in changes else None)
     _require_known_place(country, subdivision)
     if "name" in changes and changes["name"] != calendar.name:
         _require_free_name(changes["name"])
         calendar.name = changes["name"]
+    holidays_change = (country, subdivision) != (calendar.country, calendar.subdivision)
     calendar.country, calendar.subdivision = country, subdivision
     if changes.get("is_default") and not calendar.is_default:
         _make_default(calendar)
+        holidays_change = True  # the default's employees follow it now
     db.session.flush()
-    give_back(calendar, actor_id, since=today())
+    if holidays_change:
+        give_back(calendar, actor_id, since=today())
     return calendar
 
 
 def _make_default(calendar):
-    # One statement's worth of order: the old default stops being one before the new one starts.
+    # The old default stops being one (flushed) before the new one starts: the unique index allows one.
     for other in db.session.scalars(select(HolidayCalendar).where(HolidayCalendar.is_default)):
         other.is_default = False
     db.session.flush()
@@ -336,6 +339,9 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
     # Read again under the locks: what is booked now, one day at a time, oldest entry first.
     in_order = days.order_by(PtoDay.employee_id, PtoDay.day, PtoDay.pto_entry_id)
     booked_days = db.session.scalars(in_order.execution_options(populate_existing=True)).all()
+    # Their entries, read at once (``_give_back_day`` finds them in the session).
+    entry_ids = {booked.pto_entry_id for booked in booked_days}
+    db.session.scalars(select(PtoEntry).where(PtoEntry.id.in_(entry_ids))).all()
     for (_employee, day), booked_that_day in groupby(
         booked_days, key=lambda booked: (booked.employee_id, booked.day)
     ):
@@ -373,10 +379,6 @@ def _give_back_day(booked, holiday, kept, actor_id):
 
 def _cancel_emptied(entry, reason, actor_id):
     """An entry whose every charged day became a holiday is cancelled: its hours all come back."""
-    if entry.balance_type is not None:
-        if entry.status == "approved":
-            ledger.refund_hours(entry, actor_id, reason)
-        else:
-            ledger.release_hours(entry)
+    ledger.return_hours(entry, entry.status == "approved", actor_id, reason)
     entry.status, entry.cancelled_by, entry.cancelled_at = "cancelled", actor_id, utcnow()
     entry.cancellation_note = f"Cancelled: {reason}."

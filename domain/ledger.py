@@ -169,6 +169,17 @@ def refund_hours(entry, actor_id, reason=None):
     _move(_ADJUST, entry.employee_id, entry.balance_type, entry.hours, {**line, "reason": reason})
 
 
+def return_hours(entry, was_approved, actor_id, reason=None):
+    """Hand back the hours of an entry being cancelled: an approved one's to its balance (a refund line),
+    a pending one's no longer held. Nothing for an entry that draws on no balance."""
+    if entry.balance_type is None:
+        return
+    if was_approved:
+        refund_hours(entry, actor_id, reason)
+    else:
+        release_hours(entry)
+
+
 def give_back_day(entry, hours, actor_id, reason):
     """Give ``hours`` of an approved entry back (a day of it became a holiday), with a "day_refund" line."""
     line = {"kind": "day_refund", "delta": hours, "actor_id": actor_id, "pto_entry_id": entry.id}

@@ -259,7 +259,7 @@ def _plan(user, employee_id, data, checks, locked):
         if not checks.collect:
             raise
         checks.problems.append(problem)
-        employee, pto_type = _visible_or_none(user, employee_id, checks), None
+        employee, pto_type = _visible_or_none(user, employee_id), None
     except NotFound:
         if not checks.problems:
             raise
@@ -282,14 +282,12 @@ def _plan(user, employee_id, data, checks, locked):
     return filing
 
 
-def _visible_or_none(user, employee_id, checks):
+def _visible_or_none(user, employee_id):
     """The employee ``user`` may see (for a quote whose type is at fault), or None: the filing answers
     the type's 422 before any 404, and the quote lists it alone."""
     try:
         return get_employee_or_404(user, employee_id)
     except NotFound:
-        if not checks.problems:
-            raise
         return None
 
 
@@ -505,11 +503,7 @@ def cancel_pto(user, entry_id, note=None):
     entry = _entry_for_change(user, entry_id, lambda user, entry: require_canceller(user, entry, day))
     was_approved = entry.status == "approved"
     _transition(entry, LIVE, "cancelled", cancelled_by=user.id, cancelled_at=now, cancellation_note=note)
-    if entry.balance_type is not None:
-        if was_approved:
-            ledger.refund_hours(entry, user.id)
-        else:
-            ledger.release_hours(entry)
+    ledger.return_hours(entry, was_approved, user.id)
     return entry
 
 
