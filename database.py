@@ -5,7 +5,7 @@ mid-request, and the one way to lock an employee."""
 from functools import partial
 
 from flask import has_request_context, request
-from sqlalchemy import bindparam, event, select, text
+from sqlalchemy import bindparam, cast, event, literal_column, null, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import defer
 
@@ -182,6 +182,46 @@ def lock_reporting_lines():
     """
     if dialect_name() == "postgresql":
         db.session.execute(_LOCK_REPORTING_LINES)
+
+
+def hold_off_employee_locks():
+    """Wait for every transaction that holds an employee's lock (filings, decisions, accrual runs) to
+    end, and keep new ones from taking one until commit; plain reads go on. For a change that filings
+    must see whole: a filing reads what it depends on after its employee's lock. Take the lock on
+    reporting lines first, the order accrual runs and manager changes take their locks in. (SQLite's
+    BEGIN IMMEDIATE already serialises writers.)"""
+    if dialect_name() == "postgresql":
+        db.session.execute(_HOLD_OFF_EMPLOYEE_LOCKS)
+
+
+# EXCLUSIVE conflicts with the ROW SHARE mode every SELECT ... FOR UPDATE takes on the table, not with
+# the ACCESS SHARE of a plain SELECT.
+_HOLD_OFF_EMPLOYEE_LOCKS = text(f"LOCK TABLE {Employee.__tablename__} IN EXCLUSIVE MODE")
+
+
+def stacked(**parts):
+    """One SELECT of several reads (UNION ALL), for reads that need no order between them: one round trip
+    instead of one each. ``parts`` maps a tag to a SELECT whose columns are named (labelled); each row
+    says its read in "part", and holds NULL in the columns other reads name. Parts may not be ordered
+    (SQLite refuses ORDER BY inside a UNION): their readers sort."""
+    types = {}
+    for part in parts.values():
+        for column in part.selected_columns:
+            types.setdefault(column.key, column.type)
+    return union_all(
+        *(
+            part.with_only_columns(
+                literal_column(f"'{tag}'").label("part"),
+                *(
+                    part.selected_columns[name]
+                    if name in part.selected_columns
+                    else cast(null(), type_).label(name)
+                    for name, type_ in types.items()
+                ),
+            )
+            for tag, part in parts.items()
+        )
+    )
 
 
 def lock_table_for_writes(model):

@@ -54,7 +54,7 @@ import sysconfig
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dataset
@@ -111,9 +111,10 @@ class Workload:
 
 
 POST_BODY = '{"employee_id": {id}, "hours": 0.01}'
-# Two weeks, the days' hours worked out from the schedule and calendar (0.01 h on the first day for a filing,
-# so that a writer's requests share the day instead of overlapping: 800 fit; in the past, so none stays open).
-DATED_BODY = '{"employee_id": {id}, "hours": 0.01, "start_date": "2020-01-06", "end_date": "2020-01-17"}'
+# Two weeks, the days' hours worked out from the schedule and calendar: a filing takes a window no other of
+# its employee's takes (bench/wrk.lua), in the past, so none stays open and none piles up on the same days
+# (80 h each: the writers' balance holds 12,000 of them).
+DATED_BODY = '{"employee_id": {id}, "start_date": "{start}", "end_date": "{end}"}'
 QUOTE_BODY = '{"employee_id": {id}, "start_date": "2027-01-04", "end_date": "2027-01-15"}'
 WORKLOADS = {
     workload.key: workload
@@ -159,7 +160,7 @@ WORKLOADS = {
             ids="writer", body=POST_BODY, floor="write_floor", every_size=False,
         ),
         Workload(
-            "post_pto_dated", "POST /pto (approved, 0.01 h over two weeks)", "api", "POST", "/pto", 201,
+            "post_pto_dated", "POST /pto (two weeks, hours from the days)", "api", "POST", "/pto", 201,
             ids="writers", body=DATED_BODY, floor="write_floor", every_size=False, peer="post_pto",
         ),
         Workload(
@@ -540,10 +541,12 @@ def children(pid):
 def probe(base_url, workload, ids, token, body):
     """Send the workload's request once; stop with the answer if it is not the expected status."""
     request_id = str(ids.take())
+    start, end = WINDOWS.take()
+    body = body.replace("{id}", request_id).replace("{start}", start).replace("{end}", end)
     response = requests.request(
         workload.method,
         base_url + workload.path.replace("{id}", request_id),
-        data=body.replace("{id}", request_id) or None,
+        data=body or None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         timeout=30,
     )
@@ -566,8 +569,30 @@ def wrk_command(base_url, settings, seconds):
     ]
 
 
+@dataclass
+class Windows:
+    """The two-week windows dated filings take (bench/wrk.lua's "{start}" and "{end}"): each wrk run starts
+    after those the runs before it used, so an employee's requests never overlap."""
+
+    base: int = 0
+
+    def take(self):
+        """(start, end) of one window for a single request (a probe)."""
+        first = WINDOWS_START + timedelta(weeks=2 * self.base)
+        self.base += 1
+        return first.isoformat(), (first + timedelta(days=11)).isoformat()
+
+    def used_up_to(self, used):
+        self.base = max(self.base, used)
+
+
+WINDOWS_START = date(1970, 1, 5)  # a Monday, as in bench/wrk.lua
+WINDOWS = Windows()
+
+
 def wrk_env(workload, ids, token, body, settings):
     return {
+        "BENCH_WINDOW_BASE": str(WINDOWS.base),
         **os.environ,
         "BENCH_METHOD": workload.method,
         "BENCH_PATH": workload.path,
@@ -598,6 +623,7 @@ def wrk(base_url, workload, ids, token, body, settings, seconds=None):
         log.write(f"$ {' '.join(command)}  # {workload.key}\n{completed.stdout}{completed.stderr}\n")
     figures = wrk_figures(completed.stdout)
     ids.used_up_to(figures["last_id"])
+    WINDOWS.used_up_to(figures["windows_used"])
     if figures["exhausted"]:
         raise SystemExit(
             f"{workload.label}: its pool of entries ran out ({pool:,} left for this {seconds} s run) and wrk "
@@ -626,6 +652,7 @@ def wrk_figures(stdout):
         "errors": errors,
         "last_id": figures["last_id"],
         "exhausted": figures["exhausted"],
+        "windows_used": figures["windows_used"],
     }
 
 

@@ -589,8 +589,14 @@ def balances_on(employee_id, day):
 def balance_on(employee_id, type_key=None, day=None):
     """``ledger.balance_on``, projected for a day after today with the lines policies will post by then."""
     pto_type, hours = ledger.balance_on(employee_id, type_key, day)
-    if day is not None and day > today():
-        hours += sum(
-            (line.delta for line in project(employee_id, day).get(pto_type.key, ())), Decimal("0.00")
-        )
+    if day is not None:
+        hours += projected_hours(employee_id, pto_type.key, day)
     return pto_type, hours
+
+
+def projected_hours(employee_id, balance_type, day):
+    """The hours the employee's policies will add to ``balance_type``'s balance by ``day`` that they have
+    not posted yet (none for a day that is not after today)."""
+    if day <= today():
+        return Decimal("0.00")
+    return sum((line.delta for line in project(employee_id, day).get(balance_type, ())), Decimal("0.00"))

@@ -4,9 +4,12 @@ days (closures, partial days, public holidays it works), per office; employees u
 A day that becomes a holiday inside booked time off gives its hours back (``give_back``), each with a
 ledger line naming the holiday. Removing a holiday or changing a schedule never changes booked entries:
 they keep the hours they were booked with, so no hour moves silently.
+
+A filing reads its employee's holidays after taking the employee's lock; a change of holidays first holds
+filings off (``hold_off_filings``): it waits for those under way, whose entries its give-back then sees,
+and those that come after wait for it and see its days.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -16,7 +19,7 @@ import holidays as holiday_data
 from sqlalchemy import and_, bindparam, or_, select
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import execute, lock_reporting_lines, select_employees_locked
+from database import hold_off_employee_locks, lock_reporting_lines, select_employees_locked
 from domain import ledger
 from domain.workdays import ZERO, Holiday, half
 from errors import InvalidField
@@ -68,15 +71,24 @@ def select_calendars():
 
 
 def get_calendar_or_404(calendar_id, locked=False):
-    """The calendar with ``calendar_id``, or 404. ``locked``: held until commit, for a change (filings
-    that read it wait, and are seen by ``give_back``)."""
+    """The calendar with ``calendar_id``, or 404. ``locked``: for a change, held until commit, with
+    filings held off (``hold_off_filings``)."""
     if locked:
         calendar = db.session.scalars(_CALENDAR_FOR_CHANGE, {"calendar": calendar_id}).one_or_none()
+        hold_off_filings()
     else:
         calendar = db.session.get(HolidayCalendar, calendar_id)
     if calendar is None:
         raise NotFound("No holiday calendar with that id.")
     return calendar
+
+
+def hold_off_filings():
+    """Keep filings out until this change of holidays commits, once those under way have committed: a
+    filing reads its employee's holidays after taking the employee's lock, so it then sees the change,
+    and ``give_back`` sees the entries filed before it."""
+    lock_reporting_lines()  # first, as accrual runs and manager changes take it
+    hold_off_employee_locks()
 
 
 def calendar_for(calendar_id):
@@ -98,6 +110,7 @@ def add_calendar(data, actor_id):
     db.session.add(calendar)
     db.session.flush()
     if data.get("is_default"):
+        hold_off_filings()
         _make_default(calendar)
         db.session.flush()
         give_back(calendar, actor_id, since=today())
@@ -213,13 +226,12 @@ def holidays_between(country, subdivision, own_days, start, end):
     return found
 
 
-# The calendar an employee follows (theirs, else the default) and its own days in a range, in one
-# statement; with "setting", the employee's holiday_calendar_id as read.
+# The calendar an employee follows (theirs, else the default) and its own days from :start to :end, one
+# row each (one row with no day when it has none there): a part of a filing's one read (``stacked``), so
+# its columns are named for it.
 _SETTING = select(Employee.holiday_calendar_id).where(Employee.id == bindparam("employee")).scalar_subquery()
-_CALENDAR_AND_DAYS = (
+CALENDAR_DAYS = (
     select(
-        _SETTING.label("setting"),
-        HolidayCalendar.id,
         HolidayCalendar.country,
         HolidayCalendar.subdivision,
         HolidayCalendarDay.day,
@@ -236,10 +248,7 @@ _CALENDAR_AND_DAYS = (
     )
     .where(or_(HolidayCalendar.id == _SETTING, and_(_SETTING.is_(None), HolidayCalendar.is_default)))
 )
-# A filing holds the calendar's row shared until it commits: a change to the calendar (a day set on it, a
-# new country, another default) waits for it, then sees its days (``give_back``).
-_CALENDAR_AND_DAYS_HELD = _CALENDAR_AND_DAYS.with_for_update(read=True, of=HolidayCalendar)
-# A change takes the calendar's row before anything else, so filings wait for it (the order above).
+# A change takes the calendar's row before anything else: two changes of one calendar queue.
 _CALENDAR_FOR_CHANGE = (
     select(HolidayCalendar)
     .where(HolidayCalendar.id == bindparam("calendar"))
@@ -248,27 +257,12 @@ _CALENDAR_FOR_CHANGE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class EmployeeCalendar:
-    """The holidays an employee's days follow in a range, and the ``holiday_calendar_id`` they were read
-    for (None: the default's)."""
-
-    setting: int | None
-    holidays: dict
-
-
-def employee_calendar(employee_id, start, end, locked):
-    """The holidays from ``start`` to ``end`` of the calendar the employee follows. ``locked``: its row is
-    held shared until commit (a filing)."""
-    statement = _CALENDAR_AND_DAYS_HELD if locked else _CALENDAR_AND_DAYS
-    rows = execute(statement, {"employee": employee_id, "start": start, "end": end}).all()
-    if not rows:  # no such employee: the filing answers 404 next
-        return EmployeeCalendar(None, {})
-    first = rows[0]
+def holidays_from_rows(rows, start, end):
+    """{day: Holiday} from ``start`` to ``end`` of the calendar ``CALENDAR_DAYS`` read (its rows)."""
+    if not rows:
+        return {}
     own_days = [row for row in rows if row.day is not None]
-    return EmployeeCalendar(
-        first.setting, holidays_between(first.country, first.subdivision, own_days, start, end)
-    )
+    return holidays_between(rows[0].country, rows[0].subdivision, own_days, start, end)
 
 
 def _holidays_of(calendar, start, end):
@@ -330,8 +324,7 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
     if not affected:
         return
     employee_ids = sorted({day.employee_id for day in affected})
-    # The order an accrual run takes its locks in: reporting lines, then employees by id (the caller
-    # holds the calendar's row already: filings take it before their employee's).
+    # The order an accrual run takes its locks in: reporting lines, then employees by id.
     lock_reporting_lines()
     locking = select(Employee.id).where(Employee.id.in_(employee_ids)).order_by(Employee.id)
     db.session.execute(select_employees_locked(locking, rows=True)).all()

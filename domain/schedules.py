@@ -11,7 +11,6 @@ from decimal import Decimal
 from sqlalchemy import bindparam, or_, select
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import execute
 from domain.workdays import Schedule
 from models import WEEKDAYS, WorkSchedule, db, today
 
@@ -72,24 +71,23 @@ def remove_schedule(schedule):
     db.session.delete(schedule)
 
 
-# The employee's schedules and the company's, to a day: what hours from dates need.
-_SCHEDULES_THROUGH = (
-    select(WorkSchedule.employee_id, WorkSchedule.effective_from, WorkSchedule.hours)
-    .where(
-        or_(WorkSchedule.employee_id == bindparam("employee"), WorkSchedule.employee_id.is_(None)),
-        WorkSchedule.effective_from <= bindparam("through"),
-    )
-    .order_by(WorkSchedule.effective_from)
+# The employee's schedules and the company's starting by :end: what hours from dates need. A part of a
+# filing's one read (``database.stacked``), so its columns are named for it.
+SCHEDULES = select(
+    WorkSchedule.employee_id.label("owner"),
+    WorkSchedule.effective_from,
+    WorkSchedule.hours.label("week"),
+).where(
+    or_(WorkSchedule.employee_id == bindparam("employee"), WorkSchedule.employee_id.is_(None)),
+    WorkSchedule.effective_from <= bindparam("end"),
 )
 
 
-def schedules_through(employee_id, through):
-    """(own, company): the employee's schedules and the company's starting on or before ``through``, as
+def schedules_from_rows(rows):
+    """(own, company): the employee's schedules and the company's that ``SCHEDULES`` read (its rows), as
     ``workdays.Schedule``s sorted by the day they start."""
     own, company = [], []
-    for owner, effective_from, hours in execute(
-        _SCHEDULES_THROUGH, {"employee": employee_id, "through": through}
-    ):
-        schedule = Schedule(effective_from, tuple(Decimal(value) for value in hours))
-        (company if owner is None else own).append(schedule)
+    for row in sorted(rows, key=lambda row: row.effective_from):
+        schedule = Schedule(row.effective_from, tuple(Decimal(value) for value in row.week))
+        (company if row.owner is None else own).append(schedule)
     return own, company

@@ -26,7 +26,7 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import Conflict, HTTPException, NotFound
 
-from database import dialect_name, execute, select_employees_locked
+from database import dialect_name, execute, select_employees_locked, stacked
 from domain import accrual_runs, holiday_calendars, ledger, pto_types, schedules, workdays
 from domain.people import get_employee_or_404, require_active
 from domain.permissions import (
@@ -140,9 +140,7 @@ def file_pto(user, employee_id, data):
     }
     if filing.status == "approved":
         values.update(decided_by=user.id if decides_for(user, employee) else None, decided_at=now)
-    entry = PtoEntry(id=_insert_unless_too_many_open(values, today()), **values)
-    if filing.days:
-        _insert_days(entry, filing.days)
+    entry = PtoEntry(id=_insert_unless_too_many_open(values, filing.days, today()), **values)
     if entry.balance_type is not None:
         overdraft = ledger.overdraft_of(pto_type)
         if entry.status == "approved":
@@ -209,7 +207,9 @@ def _quoted_balance(employee_id, balance_type, filing):
     projected = held
     if first_day is not None:
         try:
-            projected = accrual_runs.balance_on(employee_id, balance_type, first_day)[1]
+            projected = ledger.balance_as_of(
+                employee_id, balance_type, first_day
+            ) + accrual_runs.projected_hours(employee_id, balance_type, first_day)
         except accrual_runs.TooFarAhead:
             projected = None
     after = None if projected is None or filing.hours is None else projected - filing.hours
@@ -246,13 +246,6 @@ def _plan(user, employee_id, data, checks, locked):
     data = dict(data)
     type_key = data.pop("type", None)
     span_fits = checks.run(_require_span, data)
-    # A dated filing reads its calendar first, held shared until commit, before it holds the employee:
-    # a holiday set meanwhile waits for the filing and then gives its hours back (holiday_calendars).
-    calendar = None
-    if data.get("start_date") and span_fits:
-        calendar = holiday_calendars.employee_calendar(
-            employee_id, data["start_date"], data["end_date"], locked
-        )
     try:
         employee, pto_type = _employee_and_type_for_filing(user, employee_id, type_key, locked)
     except (pto_types.UnknownType, pto_types.TypeArchived) as problem:
@@ -269,11 +262,14 @@ def _plan(user, employee_id, data, checks, locked):
         return filing
     checks.run(require_active, employee)
     if data.get("start_date") and span_fits:
-        filing.days = checks.run(_charged_days, employee, data, filing.hours, calendar)
+        # Read after the employee's lock: the entries filed before this one, and the holidays as a change
+        # that holds filings off left them (holiday_calendars.hold_off_filings).
+        known = _read_days_known(employee.id, data["start_date"], data["end_date"])
+        filing.days = checks.run(_charged_days, data, filing.hours, known)
         if filing.days is not None:
             checks.run(workdays.require_hours, filing.days, filing.hours)
             filing.hours = workdays.total(filing.days)
-        checks.run(_refuse_overlap, employee.id, data["start_date"], data["end_date"], filing.days)
+        checks.run(_refuse_overlap, known["booked"], filing.days)
     for name in ("start_part", "end_part", "day_hours"):
         data.pop(name, None)
     if pto_type is not None:
@@ -291,53 +287,33 @@ def _visible_or_none(user, employee_id):
         return None
 
 
-def _charged_days(employee, data, hours, calendar):
+def _read_days_known(employee_id, start, end):
+    """What the employee's days from ``start`` to ``end`` hold, in one statement: {"calendar": the rows of
+    their holiday calendar's days, "schedules": their schedules' and the company's, "booked": the days
+    their live entries book}."""
+    known = {"calendar": [], "schedules": [], "booked": []}
+    for row in execute(_DAYS_KNOWN, {"employee": employee_id, "start": start, "end": end}):
+        known[row.part].append(row)
+    return known
+
+
+def _charged_days(data, hours, known):
     """The request's days with the hours each charges, by the employee's schedules and holidays
-    (``calendar``, read before the employee's lock, again if their calendar changed since)."""
+    (``known``, from ``_read_days_known``)."""
     start, end = data["start_date"], data["end_date"]
-    if calendar is None or calendar.setting != employee.holiday_calendar_id:
-        calendar = holiday_calendars.employee_calendar(employee.id, start, end, locked=False)
-    own, company = schedules.schedules_through(employee.id, end)
+    own, company = schedules.schedules_from_rows(known["schedules"])
     day_hours = {item["date"]: item["hours"] for item in data.get("day_hours", ())}
     return workdays.charge(
         start,
         end,
         own,
         company,
-        calendar.holidays,
+        holiday_calendars.holidays_from_rows(known["calendar"], start, end),
         hours,
         data.get("start_part"),
         data.get("end_part"),
         day_hours,
     )
-
-
-_DAY_COLUMNS = ("day", "scheduled", "hours", "holiday", "part")
-# PostgreSQL: the days in one INSERT of arrays (unnested), a statement built once; SQLite: one row each.
-_DAYS_AS_ARRAYS = (
-    func.unnest(*(cast(bindparam(name), ARRAY(PtoDay.__table__.c[name].type)) for name in _DAY_COLUMNS))
-    .table_valued(*_DAY_COLUMNS)
-    .render_derived(name="booked")
-)
-_INSERT_DAYS_PG = insert(PtoDay.__table__).from_select(
-    ["pto_entry_id", "employee_id", *_DAY_COLUMNS],
-    select(
-        bindparam("entry", type_=Integer),
-        bindparam("employee", type_=Integer),
-        *(_DAYS_AS_ARRAYS.c[name] for name in _DAY_COLUMNS),
-    ),
-)
-_INSERT_DAYS = insert(PtoDay.__table__)
-
-
-def _insert_days(entry, days):
-    """Write an entry's days."""
-    owner = {"pto_entry_id": entry.id, "employee_id": entry.employee_id}
-    if dialect_name() == "postgresql":
-        arrays = {name: [getattr(day, name) for day in days] for name in _DAY_COLUMNS}
-        execute(_INSERT_DAYS_PG, {"entry": entry.id, "employee": entry.employee_id, **arrays})
-    else:
-        execute(_INSERT_DAYS, [owner | {name: getattr(day, name) for name in _DAY_COLUMNS} for day in days])
 
 
 def entry_days(entry_id):
@@ -361,22 +337,29 @@ def _too_many_open(count):
     )
 
 
-def _insert_unless_too_many_open(values, today):
-    """Write the entry ``values`` describe and return its id; 409 instead if the employee already holds
-    PTO_MAX_OPEN_ENTRIES open entries (pending, or approved and not yet started).
+def _insert_unless_too_many_open(values, days, today):
+    """Write the entry ``values`` describe, with its ``days``, and return its id; 409 instead if the
+    employee already holds PTO_MAX_OPEN_ENTRIES open entries (pending, or approved and not yet started).
 
     One statement does both, checking the count as it inserts: an INSERT rather than the session's unit of
-    work, which cost more than every other step of a filing. The caller holds the employee's lock, so the
-    count sees every entry filed before this one.
+    work, which cost more than every other step of a filing. On PostgreSQL the same statement writes the
+    days; on SQLite they follow, one row each. The caller holds the employee's lock, so the count sees
+    every entry filed before this one.
     """
     limit = current_app.config["PTO_MAX_OPEN_ENTRIES"]
     params = {f"new_{name}": value for name, value in values.items()}
     params.update(today=today, limit=limit)
-    entry_id = execute(_INSERT_UNLESS_TOO_MANY_OPEN, params).scalar()
+    with_days = bool(days) and dialect_name() == "postgresql"
+    if with_days:
+        params.update({name: [getattr(day, name) for day in days] for name in _DAY_COLUMNS})
+    entry_id = execute(_INSERT_WITH_DAYS if with_days else _INSERT_UNLESS_TOO_MANY_OPEN, params).scalar()
     if entry_id is None:
         raise _too_many_open(
             db.session.scalar(_COUNT_OPEN_ENTRIES, {"employee": values["employee_id"], "today": today})
         )
+    if days and not with_days:
+        owner = {"pto_entry_id": entry_id, "employee_id": values["employee_id"]}
+        execute(_INSERT_DAYS, [owner | {name: getattr(day, name) for name in _DAY_COLUMNS} for day in days])
     return entry_id
 
 
@@ -410,6 +393,28 @@ _INSERT_UNLESS_TOO_MANY_OPEN = (
     )
     .returning(PtoEntry.__table__.c.id)
 )
+_INSERT_DAYS = insert(PtoDay.__table__)
+_DAY_COLUMNS = ("day", "scheduled", "hours", "holiday", "part")
+# PostgreSQL: the entry and its days in one statement. The INSERT above runs as a WITH; its days, sent as
+# one array per column and unnested, are written for the id it returns (for none when it wrote nothing).
+_NEW_ENTRY = _INSERT_UNLESS_TOO_MANY_OPEN.cte("new_entry")
+_DAYS_AS_ARRAYS = (
+    func.unnest(*(cast(bindparam(name), ARRAY(PtoDay.__table__.c[name].type)) for name in _DAY_COLUMNS))
+    .table_valued(*_DAY_COLUMNS)
+    .render_derived(name="booked")
+)
+_INSERT_WITH_DAYS = select(_NEW_ENTRY.c.id).add_cte(
+    insert(PtoDay.__table__)
+    .from_select(
+        ["pto_entry_id", "employee_id", *_DAY_COLUMNS],
+        select(
+            _NEW_ENTRY.c.id,
+            bindparam("new_employee_id", type_=Integer),
+            *(_DAYS_AS_ARRAYS.c[name] for name in _DAY_COLUMNS),
+        ).select_from(_NEW_ENTRY.join(_DAYS_AS_ARRAYS, true())),
+    )
+    .cte("new_days")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +424,6 @@ class _Filer(EmployeeFigures):
     id: int
     manager_id: int | None
     archived_at: datetime | None
-    holiday_calendar_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,7 +645,7 @@ def _booked_half(part):
 _BOOKED_DAYS = (
     select(
         PtoDay.day,
-        type_coerce(func.round(func.sum(PtoDay.hours), 2), Hours).label("hours"),
+        type_coerce(func.round(func.sum(PtoDay.hours), 2), Hours).label("booked_hours"),
         _booked_half("morning").label("morning"),
         _booked_half("afternoon").label("afternoon"),
         func.coalesce(func.min(case((PtoDay.hours > 0, PtoEntry.id))), func.min(PtoEntry.id)).label("entry"),
@@ -660,20 +664,26 @@ _BOOKED_DAYS = (
 )
 
 
-def _refuse_overlap(employee_id, start, end, days):
-    """409 if the request's days clash with the employee's live entries: a day may hold two entries only
-    if its hours hold both and they are not the same half. Entries without days clash on any date;
-    ``days`` None (not computed) clashes with any live entry in the range."""
-    rows = execute(_BOOKED_DAYS, {"employee": employee_id, "start": start, "end": end}).all()
+# What a dated request's days need, read in one statement after the employee's lock.
+_DAYS_KNOWN = stacked(
+    calendar=holiday_calendars.CALENDAR_DAYS, schedules=schedules.SCHEDULES, booked=_BOOKED_DAYS
+)
+
+
+def _refuse_overlap(booked, days):
+    """409 if the request's days clash with the employee's live entries (``booked``: ``_BOOKED_DAYS``'
+    rows): a day may hold two entries only if its hours hold both and they are not the same half.
+    Entries without days clash on any date; ``days`` None (not computed) clashes with any live entry in
+    the range."""
     asked = {day.day: day for day in days or ()}
-    for row in sorted(rows, key=lambda row: row.day or date.min):
+    for row in sorted(booked, key=lambda row: row.day or date.min):
         day = asked.get(row.day)
         if row.day is None or days is None:
             clash = ""
-        elif day is None or not (day.hours and row.hours):
+        elif day is None or not (day.hours and row.booked_hours):
             continue
-        elif row.hours + day.hours > day.scheduled or (day.part and getattr(row, day.part)):
-            clash = f" on {day.day} (it holds {day.scheduled:.2f} hours; {row.hours:.2f} are booked)"
+        elif row.booked_hours + day.hours > day.scheduled or (day.part and getattr(row, day.part)):
+            clash = f" on {day.day} (it holds {day.scheduled:.2f} hours; {row.booked_hours:.2f} are booked)"
         else:
             continue
         entry = db.session.get(PtoEntry, row.entry)

@@ -8,12 +8,16 @@ as ``api``, and the caller (``who``) as Authorization headers, a bare access tok
 
 import os
 import shutil
+import sqlite3
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+import psycopg2
 import requests
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -572,3 +576,44 @@ def build_company(api):
     closure = {"kind": "closure", "name": "Founders' Day"}
     api.ok("PUT", f"/holiday-calendars/{DEFAULT_CALENDAR}/days/{CLOSURE_DAY}", json=closure, headers=admin)
     return {"headers": headers, "ids": ids}
+
+
+# Races: one side held open in a transaction of its own, the other sent to the app from a thread.
+
+WAIT_SECONDS = 0.5  # long enough for a request that does not wait to have answered
+
+
+@contextmanager
+def transaction(database_url, *statements):
+    """A transaction of its own, holding what ``statements`` lock until the block calls the ``commit`` it
+    yields (or ends: then it rolls back). On SQLite it takes the write lock first, as the app's writers do."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+    else:
+        connection = psycopg2.connect(database_url.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        cursor = connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        yield connection.commit
+    finally:
+        connection.close()
+
+
+@contextmanager
+def in_a_thread(call):
+    """Run ``call`` in a thread; yield a dict that holds its ``"response"`` once the block ends."""
+    answer = {}
+    thread = threading.Thread(target=lambda: answer.setdefault("response", call()))
+    thread.start()
+    try:
+        yield answer
+    finally:
+        thread.join(timeout=30)
+    assert "response" in answer, "the request never answered"
+
+
+def waits(answer):
+    time.sleep(WAIT_SECONDS)
+    return "response" not in answer

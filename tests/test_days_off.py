@@ -20,10 +20,13 @@ from helpers import (
     file_pto,
     hire,
     hours_of,
+    in_a_thread,
     ledger,
     register_and_login,
     request_pto,
     text_of,
+    transaction,
+    waits,
 )
 
 DEFAULT_CALENDAR = 1
@@ -391,6 +394,53 @@ def test_a_holiday_added_inside_approved_time_off_gives_its_hours_back_with_a_li
     # Cancelling refunds what the entry still holds: the day is never refunded twice.
     assert decide(client, admin, entry["id"], "cancel").status_code == 200
     assert hours_of(client, admin, dana["id"]) == (80, 0, 80)
+
+
+def test_a_holiday_set_while_a_filing_is_under_way_waits_for_it(client, admin, database_url):
+    """The filing holds its employee's lock (PostgreSQL) or the write lock (SQLite): the new day waits,
+    so its give-back sees the entry once the filing commits."""
+    dana = create_employee(client, admin, "Dana", 80)
+    filing = (
+        []
+        if database_url.startswith("sqlite")
+        else [f"SELECT id FROM employees WHERE id = {dana['id']} FOR UPDATE"]
+    )
+    closure = {"kind": "closure", "name": "Flood"}
+
+    with (
+        transaction(database_url, *filing) as commit,
+        in_a_thread(
+            lambda: client.put(
+                f"/holiday-calendars/{DEFAULT_CALENDAR}/days/2027-06-09", json=closure, headers=admin
+            )
+        ) as answer,
+    ):
+        assert waits(answer)
+        commit()
+
+    assert answer["response"].status_code == 200, answer["response"].json
+
+
+def test_a_filing_made_while_a_holiday_is_being_set_waits_and_charges_it_nothing(client, admin, database_url):
+    dana = create_employee(client, admin, "Dana", 80)
+    holiday = [
+        "INSERT INTO holiday_calendar_days (calendar_id, day, kind, name, created_at) "
+        f"VALUES ({DEFAULT_CALENDAR}, '2027-06-09', 'closure', 'Flood', CURRENT_TIMESTAMP)"
+    ]
+    if not database_url.startswith("sqlite"):  # as a change of holidays does (hold_off_filings)
+        holiday.insert(0, "LOCK TABLE employees IN EXCLUSIVE MODE")
+    week = {"employee_id": dana["id"], "start_date": "2027-06-07", "end_date": "2027-06-11"}
+
+    with (
+        transaction(database_url, *holiday) as commit,
+        in_a_thread(lambda: client.post("/pto", json=week, headers=admin)) as answer,
+    ):
+        assert waits(answer)
+        commit()
+
+    entry = ok(answer["response"], 201)
+    assert entry["hours"] == 32
+    assert days_of(entry)[2] == ("2027-06-09", 0, "Flood")
 
 
 def test_a_holiday_inside_a_pending_request_holds_fewer_hours_and_writes_no_line(

@@ -183,13 +183,14 @@ BUDGETS = {
     "POST /pto (admin: approved)": 5,
     "POST /pto (employee: pending)": 4,  # the UPDATE holds the hours; no line
     "POST /pto (a type drawing on another's balance)": 5,
-    # and the schedules, the calendar with its own days in the range, the booked days it could overlap,
-    # the INSERT of its days: however many days it spans
-    "POST /pto (dated: overlap check)": 9,
-    "POST /pto (two weeks, hours from the days)": 9,
-    # session, employee with the type, schedules, calendar, booked days, balance, open entries; the
-    # balance on the first day: its type and balance, the ledger to that day, the projection's reads (7)
-    "POST /pto/quote (two weeks)": 16,
+    # and one read of the calendar with its own days in the range, the schedules and the booked days it
+    # could overlap; its days are written with the entry (PostgreSQL) or after it (SQLite): however many
+    # days it spans
+    "POST /pto (dated: overlap check)": {"postgresql": 6, "sqlite": 7},
+    "POST /pto (two weeks, hours from the days)": {"postgresql": 6, "sqlite": 7},
+    # session, employee with the type, the days' one read, balance, open entries; the balance on the first
+    # day: the ledger to that day, the projection's reads (7)
+    "POST /pto/quote (two weeks)": 13,
     # session, entry with its type and its employee (locked), UPDATE entry, UPDATE balance, line
     "DELETE /pto/<id> (refund)": 5,
     "POST /pto/<id>/approve": 5,
@@ -249,8 +250,11 @@ def test_statements_per_request_stay_within_budget_and_do_not_grow_with_rows(com
     small = statements(SMALL)
     large = statements(LARGE)
 
+    budget = BUDGETS[endpoint]
+    if isinstance(budget, dict):  # {database kind: budget}, where one statement does more on PostgreSQL
+        budget = budget[companies[SMALL][0].url.split(":")[0].split("+")[0]]
     assert len(large) == len(small), "\n\n".join(large)
-    assert len(large) <= BUDGETS[endpoint], "\n\n".join(large)
+    assert len(large) <= budget, "\n\n".join(large)
     if endpoint.startswith("GET"):  # reads run in autocommit on PostgreSQL: they may neither write nor lock
         writes = [sql for sql in large if not sql.lstrip().startswith("SELECT") or "FOR UPDATE" in sql]
         assert writes == []

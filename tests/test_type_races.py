@@ -5,53 +5,9 @@ row or table lock the app itself takes; on SQLite with the write lock every writ
 other side to the app from a thread, checks that the request waits, then commits and reads the answer.
 """
 
-import sqlite3
-import threading
-import time
-from contextlib import contextmanager
-
-import psycopg2
 import pytest
 
-from helpers import create_employee, create_pto_type
-
-WAIT_SECONDS = 0.5  # long enough for a request that does not wait to have answered
-
-
-@contextmanager
-def transaction(database_url, *statements):
-    """A transaction of its own, holding what ``statements`` lock until the block calls the ``commit`` it
-    yields (or ends: then it rolls back). On SQLite it takes the write lock first, as the app's writers do."""
-    if database_url.startswith("sqlite"):
-        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-    else:
-        connection = psycopg2.connect(database_url.replace("postgresql+psycopg2://", "postgresql://"))
-    try:
-        cursor = connection.cursor()
-        for statement in statements:
-            cursor.execute(statement)
-        yield connection.commit
-    finally:
-        connection.close()
-
-
-@contextmanager
-def in_a_thread(call):
-    """Run ``call`` in a thread; yield a dict that holds its ``"response"`` once the block ends."""
-    answer = {}
-    thread = threading.Thread(target=lambda: answer.setdefault("response", call()))
-    thread.start()
-    try:
-        yield answer
-    finally:
-        thread.join(timeout=30)
-    assert "response" in answer, "the request never answered"
-
-
-def waits(answer):
-    time.sleep(WAIT_SECONDS)
-    return "response" not in answer
+from helpers import create_employee, create_pto_type, in_a_thread, transaction, waits
 
 
 def lock_type_row(key, mode):
