@@ -71,24 +71,14 @@ def select_calendars():
 
 
 def get_calendar_or_404(calendar_id, locked=False):
-    """The calendar with ``calendar_id``, or 404. ``locked``: for a change, held until commit, with
-    filings held off (``hold_off_filings``)."""
+    """The calendar with ``calendar_id``, or 404. ``locked``: for a change, held until commit."""
     if locked:
         calendar = db.session.scalars(_CALENDAR_FOR_CHANGE, {"calendar": calendar_id}).one_or_none()
-        hold_off_filings()
     else:
         calendar = db.session.get(HolidayCalendar, calendar_id)
     if calendar is None:
         raise NotFound("No holiday calendar with that id.")
     return calendar
-
-
-def hold_off_filings():
-    """Keep filings out until this change of holidays commits, once those under way have committed: a
-    filing reads its employee's holidays after taking the employee's lock, so it then sees the change,
-    and ``give_back`` sees the entries filed before it."""
-    lock_reporting_lines()  # first, as accrual runs and manager changes take it
-    hold_off_employee_locks()
 
 
 def calendar_for(calendar_id):
@@ -110,7 +100,6 @@ def add_calendar(data, actor_id):
     db.session.add(calendar)
     db.session.flush()
     if data.get("is_default"):
-        hold_off_filings()
         _make_default(calendar)
         db.session.flush()
         give_back(calendar, actor_id, since=today())
@@ -310,7 +299,13 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
     """Give back the hours of booked days (of live entries of employees on ``calendar``, or of
     ``employee_id`` alone) that now hold less than they charge because of a holiday: the day ``on``, or
     every day from ``since``. An approved entry's hours come back with a "day_refund" line naming the
-    holiday; a pending one's are held no more. An entry left with no hours is cancelled."""
+    holiday; a pending one's are held no more. An entry left with no hours is cancelled.
+
+    For a whole calendar it first holds filings off (``hold_off_filings``), after the calendar rows the
+    change locked: the order every change of holidays takes its locks in. For one employee, the caller
+    holds their lock."""
+    if employee_id is None:
+        hold_off_filings()
     days = (
         select(PtoDay)
         .join(Employee, Employee.id == PtoDay.employee_id)
@@ -348,6 +343,14 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
             room -= kept
             if kept < booked.hours:
                 _give_back_day(booked, holiday, kept, actor_id)
+
+
+def hold_off_filings():
+    """Keep filings out until this change of holidays commits, once those under way have committed: a
+    filing reads its employee's holidays after taking the employee's lock, so it then sees the change,
+    and ``give_back`` sees the entries filed before it."""
+    lock_reporting_lines()  # first, as accrual runs and manager changes take it
+    hold_off_employee_locks()
 
 
 def _give_back_day(booked, holiday, kept, actor_id):
