@@ -133,7 +133,9 @@ def lock_employee(employee_id):
     or by ``select_employees_locked``, which reads the row with it. Lock order: the employee, then the
     time-off type a filing holds FOR SHARE (in the same statement), then rows of theirs (entries,
     balances). Type changes lock only types, never an employee, so no cycle can form; but while a type
-    change holds a type's row, a filing of that type holds its employee waiting for it.
+    change holds a type's row, a filing of that type holds its employee waiting for it. A change of
+    holidays takes the calendar's row, then the lock on reporting lines, then every employee's at once
+    (``hold_off_employee_locks``).
 
     Read anything else of the employee with a statement begun after this one: PostgreSQL's READ
     COMMITTED gives a statement the snapshot it started with, so only a later statement sees the
@@ -207,7 +209,9 @@ def stacked(**parts):
     types = {}
     for part in parts.values():
         for column in part.selected_columns:
-            types.setdefault(column.key, column.type)
+            named = types.setdefault(column.key, column.type)
+            if column.key == "part" or type(named) is not type(column.type):
+                raise ValueError(f"Parts of a stacked read share the column {column.key!r} differently.")
     return union_all(
         *(
             part.with_only_columns(

@@ -592,8 +592,8 @@ WINDOWS = Windows()
 
 def wrk_env(workload, ids, token, body, settings):
     return {
-        "BENCH_WINDOW_BASE": str(WINDOWS.base),
         **os.environ,
+        "BENCH_WINDOW_BASE": str(WINDOWS.base),
         "BENCH_METHOD": workload.method,
         "BENCH_PATH": workload.path,
         "BENCH_BODY": body,

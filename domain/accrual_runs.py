@@ -587,11 +587,19 @@ def balances_on(employee_id, day):
 
 
 def balance_on(employee_id, type_key=None, day=None):
-    """``ledger.balance_on``, projected for a day after today with the lines policies will post by then."""
-    pto_type, hours = ledger.balance_on(employee_id, type_key, day)
+    """``ledger.balance_on``, on ``day`` as ``projected_balance`` tells it."""
+    pto_type, hours = ledger.balance_on(employee_id, type_key)
     if day is not None:
-        hours += projected_hours(employee_id, pto_type.key, day)
+        hours = projected_balance(employee_id, pto_type.key, day)
     return pto_type, hours
+
+
+def projected_balance(employee_id, balance_type, day):
+    """A balance at the end of ``day``: its ledger lines effective by then, and for a day after today the
+    lines policies will post by then."""
+    return ledger.balance_as_of(employee_id, balance_type, day) + projected_hours(
+        employee_id, balance_type, day
+    )
 
 
 def projected_hours(employee_id, balance_type, day):

@@ -19,7 +19,7 @@ import holidays as holiday_data
 from sqlalchemy import and_, bindparam, or_, select
 from werkzeug.exceptions import Conflict, NotFound
 
-from database import hold_off_employee_locks, lock_reporting_lines, select_employees_locked
+from database import hold_off_employee_locks, lock_reporting_lines
 from domain import ledger
 from domain.workdays import ZERO, Holiday, half
 from errors import InvalidField
@@ -237,11 +237,13 @@ CALENDAR_DAYS = (
     )
     .where(or_(HolidayCalendar.id == _SETTING, and_(_SETTING.is_(None), HolidayCalendar.is_default)))
 )
-# A change takes the calendar's row before anything else: two changes of one calendar queue.
+# A change takes the calendar's row before anything else: two changes of one calendar queue. FOR NO KEY
+# UPDATE: moving an employee onto the calendar (its foreign key's check) does not wait for it, so the
+# change can take the lock on reporting lines after it without a deadlock.
 _CALENDAR_FOR_CHANGE = (
     select(HolidayCalendar)
     .where(HolidayCalendar.id == bindparam("calendar"))
-    .with_for_update()
+    .with_for_update(key_share=True)
     .execution_options(populate_existing=True)
 )
 
@@ -303,7 +305,7 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
 
     For a whole calendar it first holds filings off (``hold_off_filings``), after the calendar rows the
     change locked: the order every change of holidays takes its locks in. For one employee, the caller
-    holds their lock."""
+    holds their lock (and the lock on reporting lines, as here)."""
     if employee_id is None:
         hold_off_filings()
     days = (
@@ -315,18 +317,12 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
     days = days.where(PtoDay.day == on) if on is not None else days.where(PtoDay.day >= since)
     if employee_id is not None:
         days = days.where(PtoDay.employee_id == employee_id)
-    affected = db.session.scalars(days).all()
-    if not affected:
+    # Under the caller's locks: what is booked now, one day at a time, oldest entry first.
+    booked_days = db.session.scalars(days.order_by(PtoDay.employee_id, PtoDay.day, PtoDay.pto_entry_id)).all()
+    if not booked_days:
         return
-    employee_ids = sorted({day.employee_id for day in affected})
-    # The order an accrual run takes its locks in: reporting lines, then employees by id.
-    lock_reporting_lines()
-    locking = select(Employee.id).where(Employee.id.in_(employee_ids)).order_by(Employee.id)
-    db.session.execute(select_employees_locked(locking, rows=True)).all()
-    _own_days, holidays = _holidays_of(calendar, min(d.day for d in affected), max(d.day for d in affected))
-    # Read again under the locks: what is booked now, one day at a time, oldest entry first.
-    in_order = days.order_by(PtoDay.employee_id, PtoDay.day, PtoDay.pto_entry_id)
-    booked_days = db.session.scalars(in_order.execution_options(populate_existing=True)).all()
+    first, last = min(d.day for d in booked_days), max(d.day for d in booked_days)
+    _own_days, holidays = _holidays_of(calendar, first, last)
     # Their entries, read at once (``_give_back_day`` finds them in the session).
     entry_ids = {booked.pto_entry_id for booked in booked_days}
     db.session.scalars(select(PtoEntry).where(PtoEntry.id.in_(entry_ids))).all()
@@ -348,7 +344,8 @@ def give_back(calendar, actor_id, on=None, since=None, employee_id=None):
 def hold_off_filings():
     """Keep filings out until this change of holidays commits, once those under way have committed: a
     filing reads its employee's holidays after taking the employee's lock, so it then sees the change,
-    and ``give_back`` sees the entries filed before it."""
+    and ``give_back`` sees the entries filed before it. (Everything else that takes an employee's lock
+    waits too: decisions, accrual runs, employee changes.)"""
     lock_reporting_lines()  # first, as accrual runs and manager changes take it
     hold_off_employee_locks()
 

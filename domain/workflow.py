@@ -207,9 +207,7 @@ def _quoted_balance(employee_id, balance_type, filing):
     projected = held
     if first_day is not None:
         try:
-            projected = ledger.balance_as_of(
-                employee_id, balance_type, first_day
-            ) + accrual_runs.projected_hours(employee_id, balance_type, first_day)
+            projected = accrual_runs.projected_balance(employee_id, balance_type, first_day)
         except accrual_runs.TooFarAhead:
             projected = None
     after = None if projected is None or filing.hours is None else projected - filing.hours

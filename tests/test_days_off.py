@@ -7,8 +7,10 @@ default calendar (no country until an admin sets one).
 
 from datetime import UTC, date, datetime
 
+import psycopg2
 import pytest
 
+import database
 import models
 from app import create_app
 from config import ConfigError
@@ -397,8 +399,8 @@ def test_a_holiday_added_inside_approved_time_off_gives_its_hours_back_with_a_li
 
 
 def test_a_holiday_set_while_a_filing_is_under_way_waits_for_it(client, admin, database_url):
-    """The filing holds its employee's lock (PostgreSQL) or the write lock (SQLite): the new day waits,
-    so its give-back sees the entry once the filing commits."""
+    """The filing holds its employee's lock (PostgreSQL) or the write lock (SQLite): the new day waits for
+    it to commit, so that its give-back sees what the filing booked."""
     dana = create_employee(client, admin, "Dana", 80)
     filing = (
         []
@@ -441,6 +443,34 @@ def test_a_filing_made_while_a_holiday_is_being_set_waits_and_charges_it_nothing
     entry = ok(answer["response"], 201)
     assert entry["hours"] == 32
     assert days_of(entry)[2] == ("2027-06-09", 0, "Flood")
+
+
+def test_moving_an_employee_onto_a_calendar_as_it_changes_does_not_deadlock(client, admin, database_url):
+    """The move (PATCH /employees) holds the lock on reporting lines and its employee; the change takes
+    the calendar's row, then waits for that lock. The move's foreign key check on the calendar's row must
+    not wait for the change in turn."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's writers queue whole (BEGIN IMMEDIATE): no order of locks to get wrong")
+    dana = create_employee(client, admin, "Dana", 80)
+    office = ok(client.post("/holiday-calendars", json={"name": "Office"}, headers=admin), 201)
+    move = psycopg2.connect(database_url.replace("postgresql+psycopg2://", "postgresql://"))
+    try:
+        cursor = move.cursor()
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (database._REPORTING_LINES_LOCK_KEY,))
+        cursor.execute("SELECT id FROM employees WHERE id = %s FOR UPDATE", (dana["id"],))
+        change = {"country": "US"}
+        with in_a_thread(
+            lambda: client.patch(f"/holiday-calendars/{office['id']}", json=change, headers=admin)
+        ) as answer:
+            assert waits(answer)
+            cursor.execute(
+                "UPDATE employees SET holiday_calendar_id = %s WHERE id = %s", (office["id"], dana["id"])
+            )
+            move.commit()
+    finally:
+        move.close()
+
+    assert answer["response"].status_code == 200, answer["response"].json
 
 
 def test_a_holiday_inside_a_pending_request_holds_fewer_hours_and_writes_no_line(
