@@ -15,6 +15,7 @@ from resources import (
     accrual_policies,
     accrual_runs,
     auth,
+    calendar,
     employees,
     health,
     holiday_calendars,
@@ -87,6 +88,7 @@ def register_api(app):
         work_schedules,
         holiday_calendars,
         pto,
+        calendar,
         health,
     )
     for resource in resources:

@@ -204,18 +204,18 @@ _HOLD_OFF_EMPLOYEE_LOCKS = text(f"LOCK TABLE {Employee.__tablename__} IN EXCLUSI
 def stacked(**parts):
     """One SELECT of several reads (UNION ALL), for reads that need no order between them: one round trip
     instead of one each. ``parts`` maps a tag to a SELECT whose columns are named (labelled); each row
-    says its read in "part", and holds NULL in the columns other reads name. Parts may not be ordered
+    says its read in "source", and holds NULL in the columns other reads name. Parts may not be ordered
     (SQLite refuses ORDER BY inside a UNION): their readers sort."""
     types = {}
     for part in parts.values():
         for column in part.selected_columns:
             named = types.setdefault(column.key, column.type)
-            if column.key == "part" or type(named) is not type(column.type):
+            if column.key == "source" or type(named) is not type(column.type):
                 raise ValueError(f"Parts of a stacked read share the column {column.key!r} differently.")
     return union_all(
         *(
             part.with_only_columns(
-                literal_column(f"'{tag}'").label("part"),
+                literal_column(f"'{tag}'").label("source"),
                 *(
                     part.selected_columns[name]
                     if name in part.selected_columns

@@ -291,7 +291,7 @@ def _read_days_known(employee_id, start, end):
     their live entries book}."""
     known = {"calendar": [], "schedules": [], "booked": []}
     for row in execute(_DAYS_KNOWN, {"employee": employee_id, "start": start, "end": end}):
-        known[row.part].append(row)
+        known[row.source].append(row)
     return known
 
 

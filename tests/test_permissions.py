@@ -59,6 +59,8 @@ MATRIX = {
     ("POST", "/logout"): (401, 200, 200, 200, 200),
     ("GET", "/me"): (401, 200, 200, 200, 200),
     ("POST", "/me/password"): (401, 200, 200, 200, 200),
+    # ── Who's out: everyone reads the calendar; it shows only whom they may see (below).
+    ("GET", "/calendar"): (401, 200, 200, 200, 200),
     # ── Health: open to load balancers.
     ("GET", "/health"): (200, 200, 200, 200, 200),
     # ── Users: admins only, whatever the id (so a 403 says nothing about whether the id exists).
@@ -471,6 +473,26 @@ def test_lists_show_only_what_the_caller_may_see(client, company, caller, visibl
     # Each listed employee embeds their own entries, read for the whole page at once.
     embedded = {names[e["id"]]: Counter(x["employee_id"] for x in e["pto_entries"]) for e in employees}
     assert embedded == {name: {ids[name]: filed[name]} for name in visible}, f"GET /employees as {caller}"
+
+
+@pytest.mark.parametrize(
+    ("caller", "shown"),
+    [
+        ("nobody", {}),
+        ("ona", {}),
+        ("eli", {"Eli": "vacation"}),
+        ("mia", {"Eli": "vacation"}),
+        ("admin", {"Eli": "vacation"}),
+    ],
+)
+def test_the_calendar_shows_only_who_the_caller_may_see(client, company, caller, shown):
+    """Eli's upcoming approved entry is on 2099-01-05; Ona shares no manager with Eli, so she sees nothing."""
+    headers, ids = company["headers"][caller], company["ids"]
+    names = {ids[name]: name for name in ("Mia", "Eli", "Ona")}
+
+    (day,) = ok(client.get("/calendar?from=2099-01-05&to=2099-01-05", headers=headers))
+
+    assert {names[seen["employee_id"]]: seen.get("type") for seen in day["out"]} == shown, caller
 
 
 @pytest.mark.parametrize(

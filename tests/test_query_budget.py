@@ -57,7 +57,8 @@ class Company:
             self.employees += 1
             other = create_employee(self.client, self.admin, f"Employee {self.employees}", hours_balance=40)
             self.others.append(other["id"])
-            assert file_pto(self.client, self.admin, other["id"], 1).status_code == 201
+            # On the first Monday of the calendar's two weeks (below).
+            assert file_pto(self.client, self.admin, other["id"], 1, start_date=monday(0)).status_code == 201
             register(self.client, f"user{self.employees}")
             self.latest_entry = self.file(self.admin)  # approved at once
             self.file(self.staff)  # pending
@@ -133,6 +134,15 @@ ENDPOINTS = {
         "POST", "/pto", c.admin, two_weeks(c.subject, 100 + 2 * c.employees), 201,
     ),
     "POST /pto/quote (two weeks)": lambda c: ("POST", "/pto/quote", c.staff, two_weeks(c.subject, 0), 200),
+    "GET /calendar (everyone, two weeks)": lambda c: (
+        "GET", f"/calendar?from={monday(0)}&to={monday(2)}&{LAST_PAGE}", c.admin, None, 200,
+    ),
+    "GET /calendar (a full page)": lambda c: (
+        "GET", f"/calendar?from={monday(0)}&to={monday(2)}&{FULL_PAGE}", c.admin, None, 200,
+    ),
+    "GET /calendar (an employee: themselves and colleagues)": lambda c: (
+        "GET", f"/calendar?from={monday(0)}&to={monday(2)}", c.staff, None, 200,
+    ),
     "DELETE /pto/<id> (refund)": lambda c: ("DELETE", f"/pto/{c.file(c.admin)}", c.admin, None, 204),
     "POST /pto/<id>/approve": lambda c: ("POST", f"/pto/{c.file(c.staff)}/approve", c.admin, None, 200),
     "POST /pto/<id>/deny": lambda c: ("POST", f"/pto/{c.file(c.staff)}/deny", c.admin, None, 200),
@@ -191,6 +201,11 @@ BUDGETS = {
     # session, employee with the type, the days' one read, balance, open entries; the balance on the first
     # day: the ledger to that day, the projection's reads (7)
     "POST /pto/quote (two weeks)": 13,
+    # session, the page of employees out, their days (booked, and entries without days: one statement),
+    # the calendars in use, their own days in the range
+    "GET /calendar (everyone, two weeks)": 5,
+    "GET /calendar (a full page)": 6,  # and the count
+    "GET /calendar (an employee: themselves and colleagues)": 5,
     # session, entry with its type and its employee (locked), UPDATE entry, UPDATE balance, line
     "DELETE /pto/<id> (refund)": 5,
     "POST /pto/<id>/approve": 5,
