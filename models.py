@@ -361,6 +361,10 @@ class PtoEntry(db.Model):
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None]
     cancellation_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
+    # Changes since filing (a decision, a cancellation, a day given back) and when the last one was: what
+    # calendar feeds tell subscribers (iCal's SEQUENCE and LAST-MODIFIED).
+    revision: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     employee: Mapped[Employee] = relationship()
     pto_type: Mapped[PtoType] = relationship(foreign_keys=[type])
@@ -769,4 +773,28 @@ class HolidayCalendarDay(db.Model):
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     hours: Mapped[Decimal | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+FEED_SCOPES = ("me", "team", "company")
+
+
+class CalendarFeed(db.Model):
+    """A user's iCal subscription to who is out: ``scope`` "me" (their own time off), "team" (their team,
+    as GET /calendar shows it) or "company" (everyone they may see), each as its owner may see it when a
+    calendar app fetches it. Only a hash of its secret token is kept."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        CheckConstraint(one_of("scope", FEED_SCOPES), name="scope"),
+        Index("uq_calendar_feeds_token_hash", "token_hash", unique=True),
+        Index("ix_calendar_feeds_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    scope: Mapped[str] = mapped_column(String(10))
+    include_pending: Mapped[bool] = mapped_column(default=False)
+    token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -359,6 +359,7 @@ def _give_back_day(booked, holiday, kept, actor_id):
     if not kept:
         booked.part = None
     reason = f"{booked.day.isoformat()} became a holiday ({holiday.name}): {returned:.2f} hours given back"
+    entry.revision += 1
     if entry.hours - returned <= 0:
         _cancel_emptied(entry, reason, actor_id)
         return

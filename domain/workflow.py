@@ -137,6 +137,8 @@ def file_pto(user, employee_id, data):
         "status": filing.status,
         "requested_by": user.id,
         "created_at": now,
+        "revision": 0,
+        "updated_at": now,
     }
     if filing.status == "approved":
         values.update(decided_by=user.id if decides_for(user, employee) else None, decided_at=now)
@@ -594,10 +596,10 @@ def _transition(entry, allowed_from, to_status, **changes):
         "current": entry.status,
         **{f"new_{name}": value for name, value in changes.items()},
     }
-    result = execute(_compare_and_set(tuple(changes)), params)
-    if result.rowcount != 1:
+    changed = execute(_compare_and_set(tuple(changes)), params).first()
+    if changed is None:
         raise IllegalTransition("The entry was changed by another request; reload it.")
-    for name, value in changes.items():  # the object now shows what the row holds
+    for name, value in {**changes, **changed._mapping}.items():  # the object now shows what the row holds
         set_committed_value(entry, name, value)
 
 
@@ -609,7 +611,8 @@ def _compare_and_set(columns):
     return (
         update(table)
         .where(table.c.id == bindparam("entry"), table.c.status == bindparam("current"))
-        .values({name: bindparam(f"new_{name}") for name in columns})
+        .values({**{name: bindparam(f"new_{name}") for name in columns}, "revision": table.c.revision + 1})
+        .returning(table.c.revision, table.c.updated_at)
     )
 
 

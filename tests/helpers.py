@@ -58,6 +58,7 @@ TABLES = (
     "hours_worked",
     "accrual_runs",
     "accrual_replays",
+    "calendar_feeds",
 )
 TABLES_WITH_SERIAL_IDS = (
     "holiday_calendars",
@@ -71,6 +72,7 @@ TABLES_WITH_SERIAL_IDS = (
     "hours_worked",
     "accrual_runs",
     "accrual_replays",
+    "calendar_feeds",
 )
 # Where a migrated PostgreSQL test database keeps the rows the migrations wrote (the starter time-off
 # types, the default holiday calendar and the company's schedule), so that emptying it for the next test

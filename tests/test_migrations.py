@@ -25,7 +25,7 @@ from helpers import (
     register_and_login,
     request_pto,
 )
-from models import Balance, Hours, PtoType, UTCDateTime, db
+from models import Balance, Hours, PtoEntry, PtoType, UTCDateTime, db
 
 # SQLite cannot reflect the lower(username) index; PostgreSQL compares it.
 pytestmark = [
@@ -557,3 +557,49 @@ def test_upgrading_to_schedules_keeps_dated_entries_whose_dates_then_count_whole
     assert decide(api, admin, dated["id"], "cancel").status_code == 200
     assert decide(api, admin, dated["id"], "cancel").status_code == 409
     assert hours_of(api, admin, dana["id"]) == (76, 0, 76)
+
+
+def test_upgrading_to_revisions_counts_each_entry_s_changes_by_its_timestamps(app, client, manager, report):
+    """0009 → head: an entry's revision counts a decision after filing and a cancellation, and updated_at
+    is when the last change happened (what calendar feeds send as SEQUENCE and LAST-MODIFIED)."""
+    api = Api(client)
+    pending = request_pto(api, report, report.employee_id, 1)
+    at_once = request_pto(api, manager, report.employee_id, 1)
+    decided = request_pto(api, report, report.employee_id, 1)
+    assert decide(api, manager, decided["id"], "approve").status_code == 200
+    cancelled = request_pto(api, report, report.employee_id, 1)
+    assert decide(api, report, cancelled["id"], "cancel").status_code == 200
+    with at_revision(app, "0009"):
+        assert "revision" not in {c["name"] for c in sa.inspect(db.engine).get_columns("pto_entries")}
+
+    with app.app_context():
+        entries = {
+            row.id: row
+            for row in db.session.execute(
+                sa.select(
+                    PtoEntry.id,
+                    PtoEntry.revision,
+                    PtoEntry.updated_at,
+                    PtoEntry.created_at,
+                    PtoEntry.decided_at,
+                    PtoEntry.cancelled_at,
+                )
+            )
+        }
+    assert {
+        name: entries[entry["id"]].revision
+        for name, entry in {
+            "pending": pending,
+            "at once": at_once,
+            "decided": decided,
+            "cancelled": cancelled,
+        }.items()
+    } == {
+        "pending": 0,
+        "at once": 0,
+        "decided": 1,
+        "cancelled": 1,
+    }
+    assert entries[pending["id"]].updated_at == entries[pending["id"]].created_at
+    assert entries[decided["id"]].updated_at == entries[decided["id"]].decided_at
+    assert entries[cancelled["id"]].updated_at == entries[cancelled["id"]].cancelled_at
