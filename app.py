@@ -16,6 +16,7 @@ from resources import (
     accrual_runs,
     auth,
     calendar,
+    calendar_feeds,
     employees,
     health,
     holiday_calendars,
@@ -89,6 +90,7 @@ def register_api(app):
         holiday_calendars,
         pto,
         calendar,
+        calendar_feeds,
         health,
     )
     for resource in resources:

@@ -108,6 +108,8 @@ def load(app, overrides=None):
         # Changes per signed-in user (PTO requests and decisions, employee and user changes): far above
         # what a person or an HR import script needs, well below flooding.
         RATELIMIT_WRITES=_rate_limit(env, "RATELIMIT_WRITES", "300 per minute"),
+        # Per calendar feed (its token), however many apps poll it: they poll hourly or less.
+        RATELIMIT_FEEDS=_rate_limit(env, "RATELIMIT_FEEDS", "60 per hour"),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "pto"),
         # Host names requests may use (Flask refuses others with a 400), so links the API builds from the

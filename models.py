@@ -223,6 +223,7 @@ class Employee(EmployeeFigures, db.Model):
     __table_args__ = (
         CheckConstraint("length(name) > 0", name="name_not_empty"),
         CheckConstraint("left_on >= hire_date", name="left_on_or_after_hire_date"),
+        Index("ix_employees_updated_at", "updated_at"),  # a calendar feed's latest change (its ETag)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -340,6 +341,7 @@ class PtoEntry(db.Model):
         # What a filing checks, its open entries and those it could overlap, read without the employee's
         # history: pending ones, and approved ones that end on or after a given day.
         Index("ix_pto_entries_employee_id_status_end_date", "employee_id", "status", "end_date"),
+        Index("ix_pto_entries_updated_at", "updated_at"),  # a calendar feed's latest change (its ETag)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,10 +9,10 @@ were kept (migration 0009) is out on each of its dates. Archived employees are l
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, cast, exists, false, null, or_, select, true
+from sqlalchemy import and_, bindparam, case, cast, exists, false, func, null, or_, select, true, type_coerce
 from sqlalchemy.orm import aliased
 
 from database import execute, stacked
@@ -28,7 +28,8 @@ def date_range(filters):
     """(first, last) day the caller asks for: ``from`` (default today) to ``to`` (default 14 days on; the
     query's shape bounds it)."""
     first = filters.get("from_") or today()
-    return first, filters.get("to") or first + timedelta(days=DEFAULT_DAYS - 1)
+    days_on = min(DEFAULT_DAYS - 1, (date.max - first).days)  # no further than the last date there is
+    return first, filters.get("to") or first + timedelta(days=days_on)
 
 
 def select_people_out(user, filters, first, last):
@@ -50,22 +51,39 @@ def days_out(user, filters, first, last, people):
         rows = execute(_days_of(scope, *shape), params).all()
         for row in sorted(rows, key=lambda row: (row.first, row.employee_id)):
             seen = _shown(row, in_full[row.employee_id])
-            day = max(row.first, first)
-            while day <= min(row.last, last):  # an entry without days: each of its dates
+            for day in _each_day(
+                max(row.first, first), min(row.last, last)
+            ):  # an entry without days: each date
                 out[day].append(seen)
-                day += timedelta(days=1)
     order = {person.id: index for index, person in enumerate(people)}
     names = {person.id: person.name for person in people}
     holidays = _holidays(scope, shape, params, first, last)
     days = []
-    day = first
-    while day <= last:
+    for day in _each_day(first, last):
         shown = sorted(out.get(day, ()), key=lambda seen: order[seen["employee_id"]])
         for seen in shown:
             seen["name"] = names[seen["employee_id"]]
         days.append(Day(day, holidays.get(day, []), shown))
-        day += timedelta(days=1)
     return days
+
+
+def _each_day(first, last):
+    """The days from ``first`` to ``last`` (never a day past the last date there is)."""
+    return (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+
+
+def entries_out(user, filters, first, last, cancelled_since):
+    """The dated entries that put the employees ``user`` may see (narrowed by ``filters``) on the calendar
+    from ``first`` to ``last``, one row each with the first and last of its days off, how many and, for a
+    single one, its part; and those cancelled since ``cancelled_since`` (to who sees the employee only as
+    out, those that had been approved), so that subscribers drop them: what a calendar feed sends."""
+    params = {**_params(user, filters, first, last), "cancelled_since": cancelled_since}
+    return execute(_entries_out(visibility(user), *_shape(filters)), params).all()
+
+
+def holidays_in_view(user, filters, first, last):
+    """{day: [holiday, ...]} from ``first`` to ``last`` of the calendars the employees in view follow."""
+    return _holidays(visibility(user), _shape(filters), _params(user, filters, first, last), first, last)
 
 
 @dataclass
@@ -192,6 +210,48 @@ def _days_of(scope, by_employee, by_manager, by_type, pending):
         undivided=_undivided_entries(counted)
         .join(Employee, Employee.id == PtoEntry.employee_id)
         .where(of_people),
+    )
+
+
+@cache
+def _entries_out(scope, by_employee, by_manager, by_type, pending):
+    """SELECT of ``entries_out``, built once per kind of caller and filters."""
+    in_full = visible_to(scope)
+    cancelled = [
+        PtoEntry.employee_id == Employee.id,
+        PtoEntry.status == "cancelled",
+        PtoEntry.cancelled_at >= bindparam("cancelled_since"),
+        or_(in_full, PtoEntry.decided_at.is_not(None)),  # it was approved (a denial is no cancellation)
+    ]
+    if by_type:
+        cancelled += [PtoEntry.type == bindparam("type"), in_full]
+    single_part = case((func.count(PtoDay.day) == 1, func.max(PtoDay.part)))
+    return (
+        select(
+            Employee.id.label("employee_id"),
+            Employee.name,
+            (true() if scope == "all" else case((in_full, true()), else_=false())).label("in_full"),
+            PtoEntry.id.label("entry_id"),
+            PtoEntry.type,
+            PtoEntry.status,
+            PtoEntry.note,
+            PtoEntry.revision,
+            PtoEntry.updated_at,
+            func.coalesce(func.min(PtoDay.day), PtoEntry.start_date).label("first"),
+            func.coalesce(func.max(PtoDay.day), PtoEntry.end_date).label("last"),
+            single_part.label("part"),
+            type_coerce(func.round(func.sum(PtoDay.hours), 2), Hours).label("hours"),
+        )
+        .select_from(PtoEntry)
+        .join(Employee, Employee.id == PtoEntry.employee_id)
+        .outerjoin(PtoDay, and_(PtoDay.pto_entry_id == PtoEntry.id, PtoDay.hours > 0))
+        .where(
+            _in_view(scope, by_employee, by_manager),
+            or_(_counted(scope, by_type, pending), and_(*cancelled)),
+            PtoEntry.overlapping(bindparam("first"), bindparam("last")),
+        )
+        .group_by(PtoEntry.id, Employee.id)
+        .order_by(PtoEntry.id)
     )
 
 

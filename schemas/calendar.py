@@ -1,9 +1,18 @@
 """Shapes of the team calendar: who is out on each day of a range, and the holidays on it."""
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models import DAY_PARTS, today
-from schemas.fields import CalendarDate, HoursField, OutSchema, PageArgs, id_field, type_key
+from models import DAY_PARTS, FEED_SCOPES, NAME_LENGTH, today
+from schemas.fields import (
+    CalendarDate,
+    HoursField,
+    OutSchema,
+    PageArgs,
+    StrictBoolean,
+    id_field,
+    type_key,
+    visible_text,
+)
 
 LONGEST_RANGE_DAYS = 366
 
@@ -67,4 +76,33 @@ class WhosOutDayOut(OutSchema):
     out = fields.List(
         fields.Nested(WhosOutPersonOut),
         metadata={"description": "The page's employees out that day, by name"},
+    )
+
+
+class CalendarFeedIn(Schema):
+    scope = fields.String(
+        required=True,
+        validate=validate.OneOf(FEED_SCOPES),
+        metadata={"description": "me: your time off; team: your team's; company: everyone you may see"},
+    )
+    include_pending = StrictBoolean(load_default=False, metadata={"description": "Pending requests too"})
+    name = visible_text(NAME_LENGTH, allow_none=True, metadata={"description": "What calendar apps show"})
+
+
+class CalendarFeedOut(OutSchema):
+    id = fields.Integer()
+    user_id = fields.Integer(metadata={"description": "Its owner: the feed shows what they may see"})
+    name = fields.String(allow_none=True)
+    scope = fields.String(validate=validate.OneOf(FEED_SCOPES))
+    include_pending = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class NewCalendarFeedOut(CalendarFeedOut):
+    url = fields.String(
+        metadata={
+            "description": "The feed's secret address, shown only now: subscribe to it (Google Calendar: "
+            "Other calendars, From URL; Outlook: Add calendar, Subscribe from web). Revoke the feed if it "
+            "leaks."
+        }
     )

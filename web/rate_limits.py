@@ -6,11 +6,12 @@ Per signed-in user, every change shares one budget (RATELIMIT_WRITES), so no acc
 database with requests.
 """
 
+import hashlib
 import math
 import time
 
 import flask_limiter
-from flask import current_app
+from flask import current_app, request
 from flask_jwt_extended import get_jwt_identity
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -72,6 +73,16 @@ def limit_writes():
     )
 
 
+def limit_feed_fetches():
+    """Per-feed limit on fetches (RATELIMIT_FEEDS), keyed by a hash of the token in the path: an unknown
+    token counts as a known one does, so the limit says nothing about which exist."""
+    return limiter.limit(lambda: current_app.config["RATELIMIT_FEEDS"], key_func=_feed_token)
+
+
+def _feed_token():
+    return "feed:" + hashlib.sha256(request.view_args["token"].encode()).hexdigest()
+
+
 def _signed_in_user():
     return f"user:{get_jwt_identity()}"
 
@@ -81,4 +92,6 @@ def _throttled(_error):
     retry_after = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
     per_user = breached is not None and WRITES in breached.request_args
     message = "Too many changes from this account" if per_user else "Too many attempts from this address"
+    if request.view_args and "token" in request.view_args:
+        message = "Too many fetches of this calendar feed"
     return error_response(429, f"{message}; retry later.", headers={"Retry-After": str(retry_after)})

@@ -117,11 +117,20 @@ def _echo_request_id(response):
     return response
 
 
+def _logged_path():
+    """The request's path, never its query string (filters are people's names and dates), and never a
+    secret it holds: a calendar feed's token is logged as the route's placeholder."""
+    rule = request.url_rule
+    if rule is not None and "<token>" in rule.rule:
+        return rule.rule
+    return request.path
+
+
 def _log_request(_app, response, **_extra):
     started = request.environ.get(_START_KEY)
     fields = {
         "method": request.method,
-        "path": request.path,  # never the query string: filters are people's names and dates
+        "path": _logged_path(),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         "remote_addr": request.remote_addr,

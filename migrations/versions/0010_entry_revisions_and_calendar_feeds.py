@@ -46,6 +46,9 @@ def upgrade():
     with rebuilding("pto_entries") as batch:
         batch.alter_column("revision", existing_type=sa.Integer(), nullable=False)
         batch.alter_column("updated_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+    # A feed's ETag reads the latest change of entries and of employees: one index probe each.
+    op.create_index("ix_pto_entries_updated_at", "pto_entries", ["updated_at"])
+    op.create_index("ix_employees_updated_at", "employees", ["updated_at"])
 
     op.create_table(
         "calendar_feeds",
@@ -68,6 +71,8 @@ def downgrade():
     op.drop_index("ix_calendar_feeds_user_id", table_name="calendar_feeds")
     op.drop_index("uq_calendar_feeds_token_hash", table_name="calendar_feeds")
     op.drop_table("calendar_feeds")
+    op.drop_index("ix_employees_updated_at", table_name="employees")
+    op.drop_index("ix_pto_entries_updated_at", table_name="pto_entries")
     with rebuilding("pto_entries") as batch:
         batch.drop_column("updated_at")
         batch.drop_column("revision")
