@@ -3,6 +3,7 @@
 from flask import Response, current_app, request, url_for
 from flask_jwt_extended import current_user, jwt_required
 
+from database import commit_keeping_loaded_objects
 from domain import calendar_feeds
 from models import db
 from schemas import ical
@@ -39,7 +40,7 @@ def list_calendar_feeds(args):
 def create_calendar_feed(data):
     """Make a feed of who's out, as you may see it; its secret URL is in this answer only."""
     feed, token = calendar_feeds.add_feed(current_user, data)
-    db.session.commit()
+    commit_keeping_loaded_objects()
     feed.url = url_for("calendar_feeds.fetch_calendar_feed", token=token, _external=True)
     return feed, {"Location": url_for("calendar_feeds.get_calendar_feed", feed_id=feed.id)}
 

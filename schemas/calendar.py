@@ -1,5 +1,7 @@
 """Shapes of the team calendar: who is out on each day of a range, and the holidays on it."""
 
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models import DAY_PARTS, FEED_SCOPES, NAME_LENGTH, today
@@ -67,7 +69,11 @@ class WhosOutHolidayOut(OutSchema):
     calendar_id = fields.Integer()
     calendar = fields.String(metadata={"description": "The calendar's name"})
     name = fields.String()
-    hours = HoursField(metadata={"description": "The hours that may still be worked (0: none)"})
+    hours = HoursField(
+        minimum=Decimal("0"),
+        maximum=Decimal("24"),
+        metadata={"description": "The hours that may still be worked"},
+    )
 
 
 class WhosOutDayOut(OutSchema):

@@ -536,7 +536,7 @@ def build_company(api):
     ``ona`` (role employee) are Eli and Ona, ``nobody`` registered but was never linked to an
     employee, and ``admin`` (the first user) is HR. Every employee starts with 100 hours and has a
     pending and an approved 8-hour entry; Eli also has an approved one in 2099. HR wrote one accrual
-    policy (assigned to nobody) and ran the accruals once.
+    policy (assigned to nobody) and ran the accruals once. Eli made a calendar feed of their own time off.
     """
     api = as_api(api)
     admin = register_and_login(api, "admin")
@@ -577,6 +577,9 @@ def build_company(api):
     ids["calendar"] = DEFAULT_CALENDAR
     closure = {"kind": "closure", "name": "Founders' Day"}
     api.ok("PUT", f"/holiday-calendars/{DEFAULT_CALENDAR}/days/{CLOSURE_DAY}", json=closure, headers=admin)
+    feed = api.ok("POST", "/calendar-feeds", 201, json={"scope": "me"}, headers=headers["eli"])
+    ids["eli's feed"] = feed["id"]
+    ids["eli's feed token"] = feed["url"].rsplit("/", 1)[1].removesuffix(".ics")
     return {"headers": headers, "ids": ids}
 
 

@@ -47,6 +47,7 @@ EMPLOYEE_SESSION_ENDING = {"POST /logout", "POST /me/password"}  # PATCH /users 
 RULE_FIELDS = {
     "GET /pto": {"to"},  # on or after from
     "GET /calendar": {"to"},  # on or after from, at most 366 days on
+    "POST /calendar-feeds": {"scope"},  # "me" and "team" need an account linked to an employee
     # end on or after start, no end without a start, at most PTO_MAX_DAYS; hours fit the days (their
     # schedule and holidays), which must hold some; halves that start and end an absence; day_hours inside
     # the range, each once, within its day, not with hours; a type that exists (and is active)

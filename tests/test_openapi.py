@@ -18,6 +18,7 @@ LINTERS = ("spectral", "redocly")
 LINT_SECONDS = 120
 PAGINATED = {
     "GET /calendar",
+    "GET /calendar-feeds",
     "GET /employees",
     "GET /employees/{employee_id}/ledger",
     "GET /pto",
@@ -58,7 +59,7 @@ def test_openapi_document_lists_every_route(app, client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
-def test_only_register_login_and_health_are_public(client):
+def test_only_register_login_health_and_calendar_feeds_are_public(client):
     spec = client.get("/openapi.json").json
 
     public = {
@@ -68,7 +69,13 @@ def test_only_register_login_and_health_are_public(client):
         if method != "parameters" and operation.get("security") == []
     }
 
-    assert public == {("/register", "post"), ("/login", "post"), ("/health", "get")}
+    # A calendar feed's secret address is its credential: calendar apps send no bearer token.
+    assert public == {
+        ("/register", "post"),
+        ("/login", "post"),
+        ("/health", "get"),
+        ("/calendar-feeds/{token}.ics", "get"),
+    }
     assert spec["security"] == [{"bearerAuth": []}]
 
 
@@ -248,6 +255,7 @@ def test_every_response_declares_the_headers_it_is_sent_with(client):
     created = {name for name, operation in operations(spec) if "201" in operation["responses"]}
     assert created == {
         "POST /register",
+        "POST /calendar-feeds",
         "POST /employees",
         "POST /pto",
         "POST /pto-types",

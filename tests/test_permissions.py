@@ -61,6 +61,22 @@ MATRIX = {
     ("POST", "/me/password"): (401, 200, 200, 200, 200),
     # ── Who's out: everyone reads the calendar; it shows only whom they may see (below).
     ("GET", "/calendar"): (401, 200, 200, 200, 200),
+    # Feeds: everyone makes them ("company" shows what they may see); owners and admins see and revoke
+    # them; the feed itself needs no token, only its secret address.
+    ("GET", "/calendar-feeds"): (401, 200, 200, 200, 200),
+    ("POST", "/calendar-feeds"): (401, 201, 201, 201, 201),
+    ("GET", "/calendar-feeds/<feed_id>"): {
+        "eli's feed": (401, 404, 200, 404, 200),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("DELETE", "/calendar-feeds/<feed_id>"): {
+        "eli's feed": (401, 404, 204, 404, 204),
+        "unknown": (401, 404, 404, 404, 404),
+    },
+    ("GET", "/calendar-feeds/<token>.ics"): {
+        "eli's feed token": (200, 200, 200, 200, 200),
+        "unknown token": (404, 404, 404, 404, 404),
+    },
     # ── Health: open to load balancers.
     ("GET", "/health"): (200, 200, 200, 200, 200),
     # ── Users: admins only, whatever the id (so a 403 says nothing about whether the id exists).
@@ -318,6 +334,7 @@ BODIES = {
         "hours": 80,
     },
     ("POST", "/pto/quote"): lambda employee_id: {"employee_id": employee_id, "start_date": "2099-02-02"},
+    ("POST", "/calendar-feeds"): {"scope": "company"},
     ("POST", "/work-schedules"): {"effective_from": "2099-06-01", "weeks": [FOUR_DAY_WEEK]},
     ("POST", "/employees/<employee_id>/work-schedules"): {
         "effective_from": "2099-06-01",
@@ -389,6 +406,7 @@ def company(company_database, client):
     """The company's callers' headers and the ids of its records (and an id nobody has)."""
     built = company_database[1]
     ids = {**built["ids"], "unknown": UNKNOWN_ID, "sick": "sick", "unknown type": "no-such-type"}
+    ids["unknown token"] = "x" * 43
     return {"headers": built["headers"], "ids": ids}
 
 
@@ -406,6 +424,7 @@ def company_state(client, admin):
         "/work-schedules",
         "/holiday-calendars",
         f"/holiday-calendars/{DEFAULT_CALENDAR}/days",
+        "/calendar-feeds",
     )
     return [ok(client.get(path, headers=admin)) for path in paths]
 

@@ -50,6 +50,12 @@ class Company:
         self.employees = 1
         self.others = []
         self.latest_entry = None
+        feed = client.post("/calendar-feeds", json={"scope": "company"}, headers=admin).json
+        self.feed = feed["url"].removeprefix("http://localhost")
+
+    def feed_etag(self):
+        """The feed's ETag as a calendar app last read it."""
+        return self.client.get(self.feed).headers["ETag"]
 
     def grow(self, size):
         """Grow to ``size`` employees (one entry each), users, and approved and pending subject entries."""
@@ -57,8 +63,9 @@ class Company:
             self.employees += 1
             other = create_employee(self.client, self.admin, f"Employee {self.employees}", hours_balance=40)
             self.others.append(other["id"])
-            # On the first Monday of the calendar's two weeks (below).
-            assert file_pto(self.client, self.admin, other["id"], 1, start_date=monday(0)).status_code == 201
+            # On the first Monday of the calendar's two weeks (below), inside a calendar feed's window.
+            filed = file_pto(self.client, self.admin, other["id"], 1, start_date=soon().isoformat())
+            assert filed.status_code == 201
             register(self.client, f"user{self.employees}")
             self.latest_entry = self.file(self.admin)  # approved at once
             self.file(self.staff)  # pending
@@ -66,6 +73,12 @@ class Company:
     def file(self, headers, **fields):
         """File 1 hour for the subject: approved when the admin files it, pending when the subject does."""
         return request_pto(self.client, headers, self.subject, 1, **fields)["id"]
+
+
+def soon():
+    """A Monday four to five weeks from today."""
+    start = today() + timedelta(weeks=4)
+    return start + timedelta(days=7 - start.weekday())
 
 
 def monday(weeks):
@@ -135,13 +148,19 @@ ENDPOINTS = {
     ),
     "POST /pto/quote (two weeks)": lambda c: ("POST", "/pto/quote", c.staff, two_weeks(c.subject, 0), 200),
     "GET /calendar (everyone, two weeks)": lambda c: (
-        "GET", f"/calendar?from={monday(0)}&to={monday(2)}&{LAST_PAGE}", c.admin, None, 200,
+        "GET", f"/calendar?from={soon()}&{LAST_PAGE}", c.admin, None, 200,
     ),
     "GET /calendar (a full page)": lambda c: (
-        "GET", f"/calendar?from={monday(0)}&to={monday(2)}&{FULL_PAGE}", c.admin, None, 200,
+        "GET", f"/calendar?from={soon()}&{FULL_PAGE}", c.admin, None, 200,
     ),
     "GET /calendar (an employee: themselves and colleagues)": lambda c: (
-        "GET", f"/calendar?from={monday(0)}&to={monday(2)}", c.staff, None, 200,
+        "GET", f"/calendar?from={soon()}", c.staff, None, 200,
+    ),
+    "POST /calendar-feeds": lambda c: ("POST", "/calendar-feeds", c.staff, {"scope": "me"}, 201),
+    "GET /calendar-feeds": lambda c: ("GET", f"/calendar-feeds?{LAST_PAGE}", c.admin, None, 200),
+    "GET /calendar-feeds/<token>.ics (the company)": lambda c: ("GET", c.feed, {}, None, 200),
+    "GET /calendar-feeds/<token>.ics (unchanged: 304)": lambda c: (
+        "GET", c.feed, {"If-None-Match": c.feed_etag()}, None, 304,
     ),
     "DELETE /pto/<id> (refund)": lambda c: ("DELETE", f"/pto/{c.file(c.admin)}", c.admin, None, 204),
     "POST /pto/<id>/approve": lambda c: ("POST", f"/pto/{c.file(c.staff)}/approve", c.admin, None, 200),
@@ -206,6 +225,12 @@ BUDGETS = {
     "GET /calendar (everyone, two weeks)": 5,
     "GET /calendar (a full page)": 6,  # and the count
     "GET /calendar (an employee: themselves and colleagues)": 5,
+    "POST /calendar-feeds": 2,  # session, INSERT
+    "GET /calendar-feeds": 2,
+    # the feed with its owner and the latest changes (no session: its address is the credential), its
+    # entries with their days, the calendars in use, their own days
+    "GET /calendar-feeds/<token>.ics (the company)": 4,
+    "GET /calendar-feeds/<token>.ics (unchanged: 304)": 1,  # what a poll that finds nothing new costs
     # session, entry with its type and its employee (locked), UPDATE entry, UPDATE balance, line
     "DELETE /pto/<id> (refund)": 5,
     "POST /pto/<id>/approve": 5,

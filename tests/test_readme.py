@@ -138,6 +138,7 @@ def documented_status(method, url):
         "accrual-runs",
         "work-schedules",
         "holiday-calendars",
+        "calendar-feeds",
     )
     created = path in creates or re.fullmatch(
         r"employees/\d+/(accrual-assignments|hours-worked|work-schedules)", path
