@@ -19,6 +19,7 @@ import math
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -66,6 +67,11 @@ EMPLOYEES = [
     FROM generate_series(1, :employees) AS n
     ORDER BY n
     """,
+    # Teams of ten: the first of each ten manages the other nine (what a team's calendar shows).
+    """
+    UPDATE employees SET manager_id = id - (id - 1) % 10
+    WHERE id <= :employees AND (id - 1) % 10 <> 0
+    """,
     """
     INSERT INTO employees (name, hire_date, created_at, updated_at)
     SELECT 'Writer ' || n, current_date, now(), now()
@@ -91,17 +97,18 @@ ENTRIES = [
     """
     INSERT INTO pto_entries (
         employee_id, hours, start_date, end_date, type, balance_type, note, status, requested_by,
-        created_at, decided_by, decided_at, cancelled_by, cancelled_at
+        created_at, decided_by, decided_at, cancelled_by, cancelled_at, revision, updated_at
     )
     SELECT
-        e.id, :entry_hours, DATE '2026-01-05' + 14 * k, DATE '2026-01-06' + 14 * k,
+        e.id, :entry_hours, :first_entry + 14 * k, :first_entry + 14 * k + 1,
         CASE WHEN k = 3 THEN 'sick' ELSE 'vacation' END, :balance_type, 'Seeded entry ' || k,
         CASE WHEN k <= :approved THEN 'approved' WHEN k <= :pending THEN 'pending' ELSE 'cancelled' END,
         1, now(),
         CASE WHEN k <= :approved OR k > :pending THEN 1 END,
         CASE WHEN k <= :approved OR k > :pending THEN now() END,
         CASE WHEN k > :pending THEN 1 END,
-        CASE WHEN k > :pending THEN now() END
+        CASE WHEN k > :pending THEN now() END,
+        0, now()
     FROM employees AS e CROSS JOIN generate_series(1, :entries) AS k
     WHERE e.id <= :employees
     ORDER BY e.id, k
@@ -112,7 +119,7 @@ ENTRIES = [
 HISTORY_PAST = """
     INSERT INTO pto_entries (
         employee_id, hours, start_date, end_date, type, balance_type, note, status, requested_by,
-        created_at, decided_by, decided_at, cancelled_by, cancelled_at
+        created_at, decided_by, decided_at, cancelled_by, cancelled_at, revision, updated_at
     )
     SELECT
         e.id, :entry_hours, CAST(:history_end AS date) - 2 * k, CAST(:history_end AS date) - 2 * k + k % 2,
@@ -120,7 +127,8 @@ HISTORY_PAST = """
         CASE WHEN k % 10 = 0 THEN 'cancelled' WHEN k % 10 = 5 THEN 'denied' ELSE 'approved' END,
         u.id, now(), 1, now(),
         CASE WHEN k % 10 = 0 THEN 1 END,
-        CASE WHEN k % 10 = 0 THEN now() END
+        CASE WHEN k % 10 = 0 THEN now() END,
+        0, now()
     FROM generate_series(:filer, :filer + :holders) AS e (id)
     JOIN users AS u ON u.employee_id = e.id
     CROSS JOIN LATERAL generate_series(
@@ -133,11 +141,12 @@ HISTORY_PAST = """
 # never a request of their own).
 HISTORY_POOL = """
     INSERT INTO pto_entries (
-        employee_id, hours, type, balance_type, note, status, requested_by, created_at, decided_by, decided_at
+        employee_id, hours, type, balance_type, note, status, requested_by, created_at, decided_by,
+        decided_at, revision, updated_at
     )
     SELECT
         e.id, :entry_hours, :balance_type, :balance_type, 'Pool entry ' || k, :status, u.id, now(),
-        CASE WHEN :approved_now THEN 1 END, CASE WHEN :approved_now THEN now() END
+        CASE WHEN :approved_now THEN 1 END, CASE WHEN :approved_now THEN now() END, 0, now()
     FROM generate_series(1, :pool_each) AS k
     CROSS JOIN generate_series(:filer + 1, :filer + :holders) AS e (id)
     JOIN users AS u ON u.employee_id = e.id
@@ -242,11 +251,19 @@ def seed(url, employees, admin_username, password_hash, history_pool=0):
         "writer_hours": WRITER_HOURS,
         "balance_type": BALANCE_TYPE,
         "history_end": HISTORY_END,
+        # Ten entries two weeks apart, the first ten weeks ago: the calendar and the feeds have days out
+        # around today whenever the bench runs.
+        "first_entry": date.today() - timedelta(weeks=12),
         "admin_username": admin_username,
         "password_hash": password_hash,
     }
     writer = employees + 1
-    ids = {"readers": (1, employees), "writers": (writer, employees + WRITERS), "writer": (writer, writer)}
+    ids = {
+        "readers": (1, employees),
+        "managers": (1, employees),  # every tenth: bench/run.py steps through them
+        "writers": (writer, employees + WRITERS),
+        "writer": (writer, writer),
+    }
     plans = history_plans(employees + WRITERS + 1, history_pool) if history_pool else {}
     engine = sa.create_engine(sqlalchemy_url(url))
     try:

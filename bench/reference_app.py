@@ -54,9 +54,9 @@ ENTRIES_OF = sa.text(
 LOCK_EMPLOYEE = sa.text("SELECT id FROM employees WHERE id = :id FOR UPDATE")
 INSERT_ENTRY = sa.text(
     "INSERT INTO pto_entries (employee_id, hours, type, balance_type, status, requested_by, created_at, "
-    "decided_by, decided_at) "
+    "decided_by, decided_at, revision, updated_at) "
     "VALUES (:id, :hours, 'vacation', 'vacation', 'approved', :actor, CURRENT_TIMESTAMP, :actor, "
-    "CURRENT_TIMESTAMP) RETURNING id"
+    "CURRENT_TIMESTAMP, 0, CURRENT_TIMESTAMP) RETURNING id"
 )
 # Available hours (the balance less those pending) must cover the request, as the API's ledger asks.
 TAKE = sa.text(

@@ -39,6 +39,7 @@ Settings (environment):
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -80,6 +81,9 @@ SIZE_TARGET = 1.3
 HISTORY_TARGET = 1.2
 # A dated filing and a quote may be at most 25 % slower than the undated POST /pto: 1 / 1.25 of its req/s.
 PEER_TARGET = 0.8
+# Who's out: a team's month (a manager of ten), and a company feed at FEED_SIZE employees.
+CALENDAR_MONTH = f"from={date.today().replace(day=1)}&to={date.today().replace(day=1) + timedelta(days=30)}"
+FEED_SIZE = 2_000
 # Pools: requests besides the measured seconds (probes, one id wrk's request check takes per run).
 POOL_SPARE = 100
 STDLIB = sysconfig.get_paths()["stdlib"]
@@ -108,6 +112,10 @@ class Workload:
     every_size: bool = True  # else only at the first size
     history: bool = False  # measured at the first size against each history size's employees
     sequential: bool = False  # each id once, in order (a pool of entries its request consumes)
+    only_size: int | None = None  # measured at this size alone (seeded for it if BENCH_SIZES lacks it)
+    peer_target: float = 0.8  # the share of its peer's req/s it must reach
+    conditional: bool = False  # sends the ETag of its path's first answer as If-None-Match (expects 304)
+    if_none_match: str = ""  # that ETag, once read
 
 
 POST_BODY = '{"employee_id": {id}, "hours": 0.01}'
@@ -168,6 +176,18 @@ WORKLOADS = {
             ids="writers", body=QUOTE_BODY, floor="write_floor", every_size=False, peer="post_pto",
         ),
         Workload("login", "POST /login (scrypt)", "api", "POST", "/login", 200, every_size=False),
+        Workload(
+            "calendar_team", "GET /calendar (a team of ten, a month)", "api", "GET",
+            f"/calendar?{CALENDAR_MONTH}&manager_id={{id}}", 200, ids="managers", floor="read_floor",
+        ),
+        Workload(
+            "feed_company", f"GET /calendar-feeds/<token>.ics (company, {FEED_SIZE:,} employees)", "api",
+            "GET", "{feed}", 200, floor="read_floor", only_size=FEED_SIZE,
+        ),
+        Workload(
+            "feed_unchanged", "GET /calendar-feeds/<token>.ics (If-None-Match: 304)", "api", "GET", "{feed}",
+            304, floor="read_floor", only_size=FEED_SIZE, peer="employee", peer_target=1.0, conditional=True,
+        ),
         Workload(
             "history_employee", "GET /employees/<id>", "api", "GET", "/employees/{id}", 200,
             ids="employees", every_size=False, history=True,
@@ -256,6 +276,7 @@ class Ids:
     first: int
     last: int
     sequential: bool = False
+    step: int = 1  # random ids only every so many from ``first``
 
     def take(self):
         """One id for a single request: the pool's next, or the range's first."""
@@ -332,6 +353,25 @@ class Bench:
         response.raise_for_status()
         return response.json()["access_token"]
 
+    def for_feed(self, workload, base_url, token):
+        """``workload`` with its "{feed}" path made: a company feed of the admin's, made now; and for a
+        conditional one, the ETag of its first answer."""
+        if workload.path != "{feed}":
+            return workload
+        made = requests.post(
+            base_url + "/calendar-feeds",
+            json={"scope": "company"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        made.raise_for_status()
+        path = made.json()["url"].split("://", 1)[1].split("/", 1)[1]
+        workload = dataclasses.replace(workload, path=f"/{path}")
+        if workload.conditional:
+            etag = requests.get(base_url + workload.path, timeout=60).headers["ETag"]
+            workload = dataclasses.replace(workload, if_none_match=etag)
+        return workload
+
     def body(self, workload):
         if workload.key == "login":
             return json.dumps({"username": ADMIN, "password": self.password})
@@ -344,9 +384,8 @@ def benchmark(settings):
     bench = Bench(settings)
     machine = describe_machine(settings)
     results = []
-    for size in settings.sizes:
-        first = size == settings.sizes[0]
-        chosen = [w for w in settings.workloads if w.every_size or first]
+    for size in settings.sizes + extra_sizes(settings):
+        chosen = chosen_at(settings, size)
         ids = bench.seed(size, history=any(w.history for w in chosen))
         runs = [(w, None) for w in chosen if not w.history]
         runs += [(w, history) for w in chosen if w.history for history in dataset.HISTORY_SIZES]
@@ -367,6 +406,26 @@ def benchmark(settings):
     return 1 if failed else 0
 
 
+def extra_sizes(settings):
+    """Sizes a chosen workload is measured at alone (``only_size``) that BENCH_SIZES does not name."""
+    return sorted({w.only_size for w in settings.workloads if w.only_size} - set(settings.sizes))
+
+
+def chosen_at(settings, size):
+    """The workloads measured at ``size``: every size's, the first size's, those of this size alone, and
+    what those are compared with."""
+    if size in settings.sizes:
+        first = size == settings.sizes[0]
+        return [
+            w
+            for w in settings.workloads
+            if w.only_size in (None, size) and (w.every_size or first or w.only_size)
+        ]
+    alone = [w for w in settings.workloads if w.only_size == size]
+    compared = {name for w in alone for name in (w.floor, w.peer) if name}
+    return [w for w in settings.workloads if w in alone or w.key in compared]
+
+
 def measure(bench, servers, runs, size, ids, token):
     """Warm up each (workload, history size or None) on its server, then measure them in turns: each
     workload's BENCH_SECONDS are BENCH_ROUNDS runs, one per round, every round taking every workload."""
@@ -374,6 +433,7 @@ def measure(bench, servers, runs, size, ids, token):
     prepared = []
     for workload, history in runs:
         base_url = servers[workload.server].base_url
+        workload = bench.for_feed(workload, base_url, token)
         body = bench.body(workload)
         workload_ids = ids_of(workload, ids, history)
         probe(base_url, workload, workload_ids, token, body)
@@ -419,7 +479,7 @@ def combined(turns):
 def ids_of(workload, ids, history):
     """The ids ``workload`` draws on, from the seed's ranges (those of one history size if given)."""
     first, last = (ids["history"][history] if history else ids)[workload.ids]
-    return Ids(first, last, workload.sequential)
+    return Ids(first, last, workload.sequential, step=10 if workload.ids == "managers" else 1)
 
 
 def describe(result):
@@ -547,7 +607,11 @@ def probe(base_url, workload, ids, token, body):
         workload.method,
         base_url + workload.path.replace("{id}", request_id),
         data=body or None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            **({"If-None-Match": workload.if_none_match} if workload.if_none_match else {}),
+        },
         timeout=30,
     )
     if response.status_code != workload.expect:
@@ -598,6 +662,8 @@ def wrk_env(workload, ids, token, body, settings):
         "BENCH_PATH": workload.path,
         "BENCH_BODY": body,
         "BENCH_ID_MIN": str(ids.first),
+        "BENCH_ID_STEP": str(ids.step),
+        "BENCH_IF_NONE_MATCH": workload.if_none_match,
         "BENCH_ID_MAX": str(ids.last),
         "BENCH_ID_ORDER": "sequential" if ids.sequential else "random",
         "BENCH_THREADS": str(settings.threads),
@@ -726,7 +792,7 @@ def floors_section(results, by):
         comparisons = (
             (workload.floor, workload.target),
             (workload.ceiling, None),
-            (workload.peer, PEER_TARGET),
+            (workload.peer, workload.peer_target),
         )
         for against, target in comparisons:
             other = by.get((against, result["size"], None))

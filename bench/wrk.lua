@@ -17,6 +17,8 @@ local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local body = os.getenv("BENCH_BODY")
 local id_min = tonumber(os.getenv("BENCH_ID_MIN") or "1")
+-- BENCH_ID_STEP: random ids only every so many from BENCH_ID_MIN (the managers of teams of ten).
+local id_step = tonumber(os.getenv("BENCH_ID_STEP") or "1")
 local id_max = tonumber(os.getenv("BENCH_ID_MAX") or "1")
 local sequential = os.getenv("BENCH_ID_ORDER") == "sequential"
 -- wrk starts each thread as soon as it is set up, so the count comes from run.py, not from setup().
@@ -28,6 +30,11 @@ local dated = body ~= nil and body:find("{start}", 1, true) ~= nil
 local headers = {}
 if token and token ~= "" then
   headers["Authorization"] = "Bearer " .. token
+end
+-- BENCH_IF_NONE_MATCH: sent as If-None-Match (a calendar app's poll of a feed it holds).
+local if_none_match = os.getenv("BENCH_IF_NONE_MATCH")
+if if_none_match and if_none_match ~= "" then
+  headers["If-None-Match"] = if_none_match
 end
 if body and body ~= "" then
   headers["Content-Type"] = "application/json"
@@ -56,7 +63,7 @@ end
 
 local function next_id()
   if not sequential then
-    return math.random(id_min, id_max)
+    return id_min + id_step * math.random(0, math.floor((id_max - id_min) / id_step))
   end
   local id = id_min + issued * thread_total + (thread_number - 1)
   issued = issued + 1
