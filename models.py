@@ -2,7 +2,7 @@
 entries, ledger lines."""
 
 from collections import namedtuple
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from flask import current_app
@@ -93,6 +93,11 @@ def company_day(moment):
     return moment.astimezone(current_app.config["COMPANY_TIMEZONE"]).date()
 
 
+def company_midnight(day):
+    """The moment the company's ``day`` begins, timezone-aware."""
+    return datetime.combine(day, time(), current_app.config["COMPANY_TIMEZONE"])
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
 
@@ -163,6 +168,8 @@ class User(ActsByRole, db.Model):
     # Set when an admin resets the password: until the user picks their own, they may do nothing else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A change of role, link or state: what the account's calendar feeds may show changes with it.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
     employee: Mapped["Employee | None"] = relationship()
 
@@ -365,8 +372,8 @@ class PtoEntry(db.Model):
     cancellation_note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     # Changes since filing (a decision, a cancellation, a day given back) and when the last one was: what
     # calendar feeds tell subscribers (iCal's SEQUENCE and LAST-MODIFIED).
-    revision: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
     employee: Mapped[Employee] = relationship()
     pto_type: Mapped[PtoType] = relationship(foreign_keys=[type])

@@ -19,15 +19,16 @@ from database import execute
 from domain import whos_out
 from errors import InvalidField
 from models import (
+    ActsByRole,
     CalendarFeed,
     Employee,
     HolidayCalendar,
     HolidayCalendarDay,
     PtoEntry,
     User,
+    company_midnight,
     db,
     today,
-    utcnow,
 )
 
 TOKEN_BYTES = 32
@@ -95,22 +96,14 @@ class Fetch:
 
 
 @dataclass(frozen=True)
-class Owner:
-    """A feed's owner as the visibility rules read a user (``models.ActsByRole``)."""
+class Owner(ActsByRole):
+    """A feed's owner as the visibility rules read a user."""
 
     id: int
     role: str
     employee_id: int | None
     employee_archived: bool
     manager_id: int | None
-
-    @property
-    def acting_role(self):
-        return "employee" if self.employee_archived else self.role
-
-    @property
-    def is_admin(self):
-        return self.acting_role == "admin"
 
 
 def fetch(token):
@@ -125,16 +118,14 @@ def fetch(token):
         raise NotFound("No calendar feed at this address.")
     owner = Owner(row.user_id, row.role, row.employee_id, bool(row.employee_archived), row.manager_id)
     day = today()
-    changes = [
-        moment for moment in (row.entries_at, row.employees_at, row.calendars_at, row.days_at) if moment
-    ]
-    changed_at = max(changes, default=row.created_at)
-    facts = (row.id, row.scope, row.include_pending, owner, day, changes, row.days_count, row.created_at)
+    # The latest moment anything the feed shows may have changed; the day's start counts too: the window
+    # and what "cancelled lately" means move with it.
+    moments = [row.entries_at, row.employees_at, row.calendars_at, row.days_at, row.owner_at, row.created_at]
+    changed_at = max([moment for moment in moments if moment] + [company_midnight(day)])
+    facts = (row.id, row.scope, row.include_pending, owner, day, changed_at, row.days_count)
     version = hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
-    return Fetch(
-        row.id, row.name, row.scope, row.include_pending, owner, day - DAYS_BACK, day + DAYS_AHEAD,
-        max(changed_at, row.created_at), version,
-    )  # fmt: skip
+    first, last = day - DAYS_BACK, day + DAYS_AHEAD
+    return Fetch(row.id, row.name, row.scope, row.include_pending, owner, first, last, changed_at, version)
 
 
 _OWNER_EMPLOYEE = select(Employee.__table__).subquery("owner_employee")
@@ -148,6 +139,7 @@ _FETCH = (
         User.id.label("user_id"),
         User.role,
         User.employee_id,
+        User.updated_at.label("owner_at"),
         _OWNER_EMPLOYEE.c.archived_at.is_not(None).label("employee_archived"),
         _OWNER_EMPLOYEE.c.manager_id,
         select(func.max(PtoEntry.updated_at)).scalar_subquery().label("entries_at"),
@@ -169,8 +161,9 @@ def feed_filters(fetch):
     if fetch.scope == "me":
         filters["employee_id"] = owner.employee_id
     elif fetch.scope == "team":
-        # A manager's team is their reports; an employee's, the colleagues who share their manager.
-        team_lead = owner.employee_id if owner.acting_role == "manager" else owner.manager_id
+        # A manager's (or an admin's) team is their reports; an employee's, the colleagues who share
+        # their manager.
+        team_lead = owner.employee_id if owner.acting_role in ("manager", "admin") else owner.manager_id
         if team_lead is None:
             filters["employee_id"] = owner.employee_id
         else:
@@ -181,7 +174,8 @@ def feed_filters(fetch):
 def feed_content(fetch):
     """(entries, holidays) the feed shows now: ``whos_out.entries_out`` rows and {day: [holiday, ...]}."""
     filters = feed_filters(fetch)
-    cancelled_since = utcnow() - CANCELLED_SHOWN
+    # From the start of a day, so that the feed stays the same all day for one version (its ETag).
+    cancelled_since = company_midnight(today() - CANCELLED_SHOWN)
     entries = whos_out.entries_out(fetch.owner, filters, fetch.first, fetch.last, cancelled_since)
     holidays = whos_out.holidays_in_view(fetch.owner, filters, fetch.first, fetch.last)
     return entries, holidays

@@ -186,6 +186,7 @@ def remove_day(calendar, day):
     if existing is None:
         raise DayNotSet(f"The calendar has no day of its own on {day}.")
     db.session.delete(existing)
+    calendar.updated_at = utcnow()  # calendar feeds showed the day: they change
 
 
 # Holidays on days

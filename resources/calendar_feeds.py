@@ -77,7 +77,8 @@ def fetch_calendar_feed(token):
         response = Response(status=304)
     else:
         entries, holidays = calendar_feeds.feed_content(fetch)
-        body = ical.render(fetch, entries, holidays, current_app.config["COMPANY_TIMEZONE"])
+        config = current_app.config
+        body = ical.render(fetch, entries, holidays, config["COMPANY_TIMEZONE"], config["JWT_SECRET_KEY"])
         response = Response(body, mimetype="text/calendar")
     response.set_etag(fetch.version)
     response.last_modified = fetch.changed_at
@@ -88,6 +89,6 @@ def fetch_calendar_feed(token):
 def _unchanged(fetch):
     """Whether the app holds this version already: its If-None-Match, else its If-Modified-Since."""
     if request.if_none_match:
-        return request.if_none_match.contains(fetch.version)
+        return request.if_none_match.contains_weak(fetch.version)  # a proxy that compressed it says W/
     since = request.if_modified_since
     return since is not None and fetch.changed_at.replace(microsecond=0) <= since

@@ -5,6 +5,7 @@ API itself says (GET /calendar, GET /pto/<id>).
 """
 
 import hashlib
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -289,3 +290,83 @@ def test_logs_never_hold_a_feed_s_token(client, admin, caplog):
     assert caplog.records and all(
         token not in record.getMessage() + str(record.__dict__) for record in caplog.records
     )
+
+
+def test_a_company_on_utc_by_another_name_writes_utc_times(database_url):
+    app = create_app(app_settings(database_url, COMPANY_TIMEZONE="Etc/UTC"))
+    client = app.test_client()
+    try:
+        admin = register_and_login(client, "admin")
+        dana = create_employee(client, admin, "Dana", 80)
+        monday = next_monday()
+        request_pto(client, admin, dana["id"], None, start_date=monday.isoformat(), end_part="morning")
+
+        response = fetch(client, make_feed(client, admin))
+
+        ((ical, parsed),) = found_values(response)
+        assert b"TZID" not in response.data and b"VTIMEZONE" not in response.data
+        assert ical["dtstart"].dt == datetime.combine(monday, datetime.min.time(), ZoneInfo("UTC")).replace(
+            hour=9
+        )
+        assert parsed.begin.hour == 9 and parsed.begin.utcoffset() == timedelta(0)
+    finally:
+        dispose(app)
+
+
+def test_a_poll_by_date_sees_a_removed_holiday_and_a_demoted_owner(client, admin):
+    closure = {"kind": "closure", "name": "Flood"}
+    client.put(f"/holiday-calendars/1/days/{next_monday()}", json=closure, headers=admin)
+    create_employee(client, admin, "Dana", 80)  # the calendar is in use
+    hr = hire(client, admin, "hrlead", role="admin")
+    feed = make_feed(client, hr.headers)
+    since = fetch(client, feed).headers["Last-Modified"]
+    fetch(client, feed, status=304, **{"If-Modified-Since": since})
+    time.sleep(1.05)  # HTTP dates count whole seconds: a change within the same second is the ETag's to see
+
+    assert client.delete(f"/holiday-calendars/1/days/{next_monday()}", headers=admin).status_code == 204
+    after_removal = fetch(client, feed, **{"If-Modified-Since": since})
+    assert "Flood (Company)" not in events(after_removal)
+
+    since = after_removal.headers["Last-Modified"]
+    time.sleep(1.05)
+    client.patch(f"/users/{hr.user_id}", json={"role": "employee"}, headers=admin)
+    assert fetch(client, feed, **{"If-Modified-Since": since}).status_code == 200
+
+
+def test_names_and_notes_fold_and_lose_control_characters(client, admin):
+    dana = create_employee(client, admin, "Dana", 80)
+    request_pto(
+        client, admin, dana["id"], None, start_date=next_monday().isoformat(), note="Page\x0cbreak\tand tab"
+    )
+    feed = make_feed(client, admin, name="Everyone who is out this year at every office we have " * 2)
+
+    response = fetch(client, feed)
+
+    assert all(len(line) <= 75 for line in response.data.split(b"\r\n"))
+    ((ical, parsed),) = found_values(response)
+    assert str(ical["description"]).endswith("Pagebreak\tand tab") and parsed.description.endswith(
+        "break\tand tab"
+    )
+    name = icalendar.Calendar.from_ical(response.data)["x-wr-calname"]
+    assert str(name) == feed["name"]
+
+
+def test_a_colleague_s_event_tells_nothing_of_its_history(client, admin):
+    boss = create_employee(client, admin, "Boss", 80)
+    ann = hire(client, admin, "ann", hours_balance=80, manager=boss["id"])
+    bob = hire(client, admin, "bob", hours_balance=80, manager=boss["id"])
+    entry = request_pto(client, bob.headers, bob.employee_id, None, start_date=next_monday().isoformat())
+    assert decide(client, admin, entry["id"], "approve").status_code == 200
+
+    ((ical, _parsed),) = found_values(fetch(client, make_feed(client, ann.headers, scope="team")))
+
+    assert (str(ical["summary"]), ical["sequence"], "last-modified" in ical) == ("Bob: out", 0, False)
+    for guess in range(1, 50):  # the UID is keyed by the server's secret: ids cannot be tried against it
+        assert hashlib.sha256(f"1:entry:{guess}".encode()).hexdigest()[:32] not in str(ical["uid"])
+
+
+def test_a_weak_etag_from_a_proxy_still_gets_304(client, admin):
+    feed = make_feed(client, admin)
+    etag = fetch(client, feed).headers["ETag"]
+
+    fetch(client, feed, status=304, **{"If-None-Match": f"W/{etag}"})

@@ -1,5 +1,5 @@
-"""PTO entries count their revisions (what iCal's SEQUENCE and LAST-MODIFIED need), and calendar feeds: the
-secret, revocable iCal subscriptions of GET /calendar's view.
+"""PTO entries count their revisions (what iCal's SEQUENCE and LAST-MODIFIED need), users say when they last
+changed, and calendar feeds: the secret, revocable iCal subscriptions of GET /calendar's view.
 
 Entries filed before this revision get the revisions their timestamps show: one for a decision after filing
 (one approved as it was filed was never changed), one for a cancellation, updated when the last happened.
@@ -33,8 +33,14 @@ def rebuilding(table):
 
 
 def upgrade():
-    op.add_column("pto_entries", sa.Column("revision", sa.Integer(), nullable=True))
-    op.add_column("pto_entries", sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
+    # Defaults in the database too: code that writes entries without them (an app still serving the
+    # previous release while this one migrates, a script) keeps working. (SQLite adds a column with a
+    # default like now() only by rebuilding the table: batch mode.)
+    with rebuilding("pto_entries") as batch:
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(
+            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+        )
     op.execute(
         """
         UPDATE pto_entries SET
@@ -43,9 +49,11 @@ def upgrade():
             updated_at = COALESCE(cancelled_at, decided_at, created_at)
         """
     )
-    with rebuilding("pto_entries") as batch:
-        batch.alter_column("revision", existing_type=sa.Integer(), nullable=False)
-        batch.alter_column("updated_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+    with rebuilding("users") as batch:
+        batch.add_column(
+            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+        )
+    op.execute("UPDATE users SET updated_at = created_at")
     # A feed's ETag reads the latest change of entries and of employees: one index probe each.
     op.create_index("ix_pto_entries_updated_at", "pto_entries", ["updated_at"])
     op.create_index("ix_employees_updated_at", "employees", ["updated_at"])
@@ -73,6 +81,8 @@ def downgrade():
     op.drop_table("calendar_feeds")
     op.drop_index("ix_employees_updated_at", table_name="employees")
     op.drop_index("ix_pto_entries_updated_at", table_name="pto_entries")
+    with rebuilding("users") as batch:
+        batch.drop_column("updated_at")
     with rebuilding("pto_entries") as batch:
         batch.drop_column("updated_at")
         batch.drop_column("revision")
