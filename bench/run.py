@@ -446,7 +446,11 @@ def measure(bench, servers, runs, size, ids, token):
     for round_number in range(1, settings.rounds + 1):
         print(f"  Round {round_number} of {settings.rounds} ({seconds} s per workload)", flush=True)
         for index, (workload, _history, base_url, body, workload_ids) in enumerate(prepared):
-            turns[index].append(wrk(base_url, workload, workload_ids, token, body, settings, seconds))
+            turn = wrk(base_url, workload, workload_ids, token, body, settings, seconds)
+            turns[index].append(turn)
+            # Requests wrk left in flight hold the workers a while: let them finish before the next turn,
+            # or a slow workload (a whole company's feed) is paid for by the one after it.
+            time.sleep(turn["p99_ms"] / 1000)
     results = []
     for index, (workload, history, *_rest) in enumerate(prepared):
         result = {"key": workload.key, "size": size, "history": history} | combined(turns[index])

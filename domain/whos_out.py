@@ -51,9 +51,8 @@ def days_out(user, filters, first, last, people):
         rows = execute(_days_of(scope, *shape), params).all()
         for row in sorted(rows, key=lambda row: (row.first, row.employee_id)):
             seen = _shown(row, in_full[row.employee_id])
-            for day in _each_day(
-                max(row.first, first), min(row.last, last)
-            ):  # an entry without days: each date
+            # A booked day is one row; an entry without days (dated before 0009) is out each of its dates.
+            for day in _each_day(max(row.first, first), min(row.last, last)):
                 out[day].append(seen)
     order = {person.id: index for index, person in enumerate(people)}
     names = {person.id: person.name for person in people}
@@ -74,8 +73,8 @@ def _each_day(first, last):
 
 def entries_out(user, filters, first, last, cancelled_since):
     """The dated entries that put the employees ``user`` may see (narrowed by ``filters``) on the calendar
-    from ``first`` to ``last``, one row each with the first and last of its days off, how many and, for a
-    single one, its part; and those cancelled since ``cancelled_since`` (to who sees the employee only as
+    from ``first`` to ``last``, one row each with the first and last of its days off, its hours and, for a
+    single day, its part; and those cancelled since ``cancelled_since`` (to who sees the employee only as
     out, those that had been approved), so that subscribers drop them: what a calendar feed sends."""
     params = {**_params(user, filters, first, last), "cancelled_since": cancelled_since}
     return execute(_entries_out(visibility(user), *_shape(filters)), params).all()
