@@ -112,7 +112,8 @@ def fetch(token):
 
     The version changes whenever anything the feed may show could have: an entry or an employee changed
     anywhere (the latest ``updated_at`` of each, one index probe), a holiday calendar or its days, the
-    owner's powers, or the day (the window moves). Broader than the feed's own rows, never narrower."""
+    owner's powers, or the day (the window moves): broader than the feed's own rows. (Changes are stamped
+    when written, not when committed: the README's "Feeds" says what that leaves.)"""
     row = execute(_FETCH, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise NotFound("No calendar feed at this address.")

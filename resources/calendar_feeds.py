@@ -19,6 +19,18 @@ blp = Blueprint(
     url_prefix="/calendar-feeds",
     description="iCal feeds of who's out, for Google Calendar, Outlook and Apple Calendar",
 )
+VERSION_HEADERS = {
+    "ETag": {
+        "description": "The feed's version, for If-None-Match",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "When it may last have changed, for If-Modified-Since",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+}
 FEED_EXAMPLE = {"scope": "team", "include_pending": False, "name": "Design team: who's out"}
 
 
@@ -67,8 +79,14 @@ def revoke_calendar_feed(feed_id):
 @blp.get("/<token>.ics")
 @blp.doc(security=[])
 @blp.errors(429)
-@blp.response(200, content_type="text/calendar", description="The feed, as iCalendar (RFC 5545)")
-@blp.alt_response(304, description="Unchanged since the ETag or date the app sent")
+@blp.response(
+    200,
+    {"type": "string", "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…\r\nEND:VCALENDAR\r\n"},
+    content_type="text/calendar",
+    description="The feed, as iCalendar (RFC 5545)",
+    headers=VERSION_HEADERS,
+)
+@blp.alt_response(304, description="Unchanged since the ETag or date the app sent", headers=VERSION_HEADERS)
 @rate_limits.limit_feed_fetches()
 def fetch_calendar_feed(token):
     """The feed at its secret URL, for calendar apps: no bearer token; ETag and Last-Modified for polls."""
