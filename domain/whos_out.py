@@ -133,6 +133,11 @@ def _in_view(scope, by_employee, by_manager):
     return and_(*conditions)
 
 
+def _in_full(scope):
+    """The column "in_full": whether the caller sees the row's employee in full (else as a colleague)."""
+    return (true() if scope == "all" else case((visible_to(scope), true()), else_=false())).label("in_full")
+
+
 def _counted(scope, by_type, pending):
     """SQL: the entries that put their employee on the calendar. A type, and pending requests, only for
     employees the caller sees in full: a colleague's type is private, even as a filter."""
@@ -191,9 +196,8 @@ def _people_out(scope, by_employee, by_manager, by_type, pending):
         exists(_booked_days(counted).where(PtoDay.employee_id == Employee.id)),
         exists(_undivided_entries(counted).where(PtoEntry.employee_id == Employee.id)),
     )
-    in_full = true() if scope == "all" else case((visible_to(scope), true()), else_=false())
     return (
-        select(Employee.id, Employee.name, in_full.label("in_full"))
+        select(Employee.id, Employee.name, _in_full(scope))
         .where(_in_view(scope, by_employee, by_manager), off)
         .order_by(Employee.name, Employee.id)
     )
@@ -229,7 +233,7 @@ def _entries_out(scope, by_employee, by_manager, by_type, pending):
         select(
             Employee.id.label("employee_id"),
             Employee.name,
-            (true() if scope == "all" else case((in_full, true()), else_=false())).label("in_full"),
+            _in_full(scope),
             PtoEntry.id.label("entry_id"),
             PtoEntry.type,
             PtoEntry.status,

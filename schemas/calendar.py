@@ -37,7 +37,8 @@ class CalendarQuery(PageArgs):
             return
         first = data.get("from_") or today()
         if data["to"] < first:
-            raise ValidationError("Must be on or after from.", field_name="to")
+            after = "from" if data.get("from_") else f"from (today, {first}, when not given)"
+            raise ValidationError(f"Must be on or after {after}.", field_name="to")
         if (data["to"] - first).days >= LONGEST_RANGE_DAYS:
             raise ValidationError(
                 f"The range spans at most a year ({LONGEST_RANGE_DAYS} days).", field_name="to"
